@@ -1,0 +1,15 @@
+// Command mqzip parses, analyses and compresses MQTT packet captures. Run "mqzip help" for its
+// commands.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if err := newApp().Run(os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "mqzip:", err)
+		os.Exit(1)
+	}
+}
