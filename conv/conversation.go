@@ -122,6 +122,9 @@ func (c *Conversation) segment(t *Tracker, fromA bool, info *FrameInfo, p *packe
 	if p.Flags&flagACK != 0 && !o.started && !o.ackBase {
 		o.base, o.ackBase = p.Ack-1, true
 	}
+	if p.Flags&flagACK != 0 && p.Flags&flagRST == 0 && o.started && c.Kind != KindOther && !c.closed {
+		o.acked(c, t, 1-i, p.Ack)
+	}
 	info.RelSeq = p.Seq - h.base
 	if p.Flags&flagACK != 0 {
 		info.RelAck = p.Ack - o.base

@@ -191,6 +191,29 @@ func (h *half) skipTo(c *Conversation, t *Tracker, i int, seq uint32, why string
 	h.resync, h.skipWhy = true, "they follow a gap in the capture ("+why+")"
 }
 
+// acked learns from the other side's acknowledgement number that the bytes before ack were
+// sent: those the capture never saw are declared lost now rather than at the end of the
+// connection (Wireshark's "ACKed segment that wasn't captured").
+func (h *half) acked(c *Conversation, t *Tracker, i int, ack uint32) {
+	if h.fin && ack == h.finSeq+1 {
+		ack--
+	}
+	if d := int32(ack - h.next); d <= 0 || int(d) > t.cfg.MaxPending {
+		return // nothing new, or too far ahead to trust
+	}
+	for int32(ack-h.next) > 0 {
+		if len(h.ooo) > 0 && int32(h.ooo[0].seq-ack) < 0 {
+			info := h.ooo[0].info
+			if int32(h.ooo[0].seq-h.next) > 0 {
+				h.skipTo(c, t, i, h.ooo[0].seq, "a segment was never captured")
+			}
+			h.pull(c, t, i, &info)
+			continue
+		}
+		h.skipTo(c, t, i, ack, "a segment was never captured")
+	}
+}
+
 // drain ends the stream: holes before out-of-order segments become gaps, all is framed, and
 // an incomplete rest is delivered as truncated.
 func (h *half) drain(c *Conversation, t *Tracker, i int, why string) {

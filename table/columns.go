@@ -59,6 +59,19 @@ var (
 
 func isV5(p *mqtt.Packet) bool { return p.Version == mqtt.V5 }
 
+// hasQoSFlags reports whether the fixed-header flags of p are DUP, QoS and RETAIN: in a
+// PUBLISH, and in MQTT 3.1 also in PUBREL, SUBSCRIBE and UNSUBSCRIBE, which 3.1 sends with QoS 1
+// (MQTT 3.1 sections 3.6, 3.8, 3.10). Wireshark shows them the same way.
+func hasQoSFlags(p *mqtt.Packet) bool {
+	switch p.Type {
+	case mqtt.Publish:
+		return true
+	case mqtt.Pubrel, mqtt.Subscribe, mqtt.Unsubscribe:
+		return p.Version == mqtt.V31
+	}
+	return false
+}
+
 // connect returns a CONNECT column that is shown only when the CONNECT's flags say the field
 // is present.
 func connect(name string, cat Category, desc string, present func(p *mqtt.Packet) bool, f func(dst []byte, p *mqtt.Packet) []byte) Column {
@@ -202,11 +215,21 @@ func Columns() []Column {
 			return appInt(d, int64(m.Packet.Type))
 		}},
 		pktCol("mqzip.msgtype_name", FixedHeader, "packet type name", func(d []byte, p *mqtt.Packet) []byte { return append(d, p.Type.String()...) }),
-		typeCol("mqtt.dupflag", FixedHeader, "PUBLISH DUP flag", tPublish, func(d []byte, p *mqtt.Packet) []byte { return appBool(d, p.Dup) }),
-		typeCol("mqtt.qos", FixedHeader, "PUBLISH QoS (3 is invalid)", tPublish, func(d []byte, p *mqtt.Packet) []byte { return appInt(d, int64(p.QoS)) }),
+		pktCol("mqtt.dupflag", FixedHeader, "DUP flag of a PUBLISH (and, in MQTT 3.1, of PUBREL, SUBSCRIBE, UNSUBSCRIBE)", func(d []byte, p *mqtt.Packet) []byte {
+			if !hasQoSFlags(p) {
+				return d
+			}
+			return appBool(d, p.Flags&0x08 != 0)
+		}),
+		pktCol("mqtt.qos", FixedHeader, "QoS of a PUBLISH (3 is invalid; and, in MQTT 3.1, of PUBREL, SUBSCRIBE, UNSUBSCRIBE)", func(d []byte, p *mqtt.Packet) []byte {
+			if !hasQoSFlags(p) {
+				return d
+			}
+			return appInt(d, int64(p.Flags>>1&3))
+		}),
 		typeCol("mqtt.retain", FixedHeader, "PUBLISH RETAIN flag", tPublish, func(d []byte, p *mqtt.Packet) []byte { return appBool(d, p.Retain) }),
-		pktCol("mqtt.hdr_reserved", FixedHeader, "flag bits of a packet other than PUBLISH", func(d []byte, p *mqtt.Packet) []byte {
-			if p.Type == mqtt.Publish {
+		pktCol("mqtt.hdr_reserved", FixedHeader, "flag bits of a packet whose flags are reserved", func(d []byte, p *mqtt.Packet) []byte {
+			if hasQoSFlags(p) {
 				return d
 			}
 			return appInt(d, int64(p.Flags))
