@@ -268,11 +268,13 @@ func (c *Conversation) finalize(m *Message) {
 	c.counts[i]++
 	c.lastMsg = m.Frame.Time
 	if m.Status == StatusSkipped {
+		m.ClientID = c.ClientID
 		return
 	}
 	p, err := mqtt.Parse(m.Raw, c.Version)
 	m.Packet = p
 	if m.Status == StatusTruncated {
+		m.ClientID = c.ClientID
 		return
 	}
 	if err != nil {
@@ -281,6 +283,7 @@ func (c *Conversation) finalize(m *Message) {
 	if p != nil && p.Type == mqtt.Connect && c.ClientID == "" {
 		c.ClientID = p.ClientID
 	}
+	m.ClientID = c.ClientID
 }
 
 // finish delivers what c still buffers and ends its hold.

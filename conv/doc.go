@@ -19,5 +19,6 @@
 // The protocol version comes from the conversation's CONNECT; without one it is guessed from the
 // first packets (mqtt.GuessVersion), which are held back until the guess is made. Messages are
 // delivered to the [Handler] in capture order: ordered by the number of the frame that completed
-// them.
+// them. A packet that is never completed is delivered as truncated when that becomes known: at
+// a gap, at the end of its connection or of the capture, or when its connection is evicted.
 package conv

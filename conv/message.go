@@ -73,6 +73,7 @@ type Message struct {
 	Status     Status
 	Packet     *mqtt.Packet // the dissected packet; nil for skipped bytes
 	Err        error        // validation, framing or reassembly error, if any
+	ClientID   string       // the conversation's client identifier (from its CONNECT) when the message was delivered
 	seq        uint64       // delivery order among messages completed by the same frame
 	half       int          // index of the conversation half it came from
 }

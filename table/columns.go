@@ -198,7 +198,7 @@ func Columns() []Column {
 		}),
 		msgCol("mqzip.version", Irrelevant, "MQTT version of the conversation: 3 (3.1), 4 (3.1.1), 5 (5.0)", func(d []byte, m *conv.Message) []byte { return appInt(d, int64(m.Conv.Version)) }),
 		msgCol("mqzip.version_source", Irrelevant, "connect (from the CONNECT), or the reason for a guess", func(d []byte, m *conv.Message) []byte { return appText(d, m.Conv.VersionBy) }),
-		msgCol("mqzip.conv_clientid", Irrelevant, "client identifier from the conversation's CONNECT", func(d []byte, m *conv.Message) []byte { return appText(d, m.Conv.ClientID) }),
+		msgCol("mqzip.conv_clientid", Irrelevant, "client identifier from the conversation's CONNECT", func(d []byte, m *conv.Message) []byte { return appText(d, m.ClientID) }),
 
 		// Fixed header.
 		msgCol("mqzip.fixed_header", FixedHeader, "raw fixed header, hex", func(d []byte, m *conv.Message) []byte {

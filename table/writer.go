@@ -76,8 +76,12 @@ func (w *Writer) Write(m *conv.Message) error {
 		if i > 0 {
 			w.row = append(w.row, ',')
 		}
-		w.val = w.cols[i].app(w.val[:0], m)
-		w.row = appendField(w.row, w.val)
+		start := len(w.row)
+		w.row = w.cols[i].app(w.row, m)
+		if needsQuote(w.row[start:]) {
+			w.val = append(w.val[:0], w.row[start:]...)
+			w.row = appendField(w.row[:start], w.val)
+		}
 	}
 	w.rows++
 	return w.flushRow()
@@ -131,7 +135,7 @@ func needsQuote(v []byte) bool {
 		return true
 	}
 	for _, c := range v {
-		if c == ',' || c == '"' || c == '\n' || c == '\r' {
+		if c <= ',' && (c == ',' || c == '"' || c == '\n' || c == '\r') {
 			return true
 		}
 	}

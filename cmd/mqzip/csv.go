@@ -84,7 +84,9 @@ func runCSV(c *cli.Context) error {
 	if len(cfg.Conv.MQTTPorts) > 0 {
 		cfg.Conv.MQTTPorts = append(cfg.Conv.MQTTPorts, 1883)
 	}
+	h.start()
 	st, runErr := dissect.Run(in, cfg, h)
+	h.wait()
 	for _, err := range []error{h.msgs.Flush(), h.flushFrames(), closeOut()} {
 		if err != nil && runErr == nil {
 			runErr = err
@@ -113,12 +115,44 @@ func summary(st dissect.Stats) string {
 	return b.String()
 }
 
+// csvHandler writes the message rows on a second goroutine, so that dissecting and
+// formatting use both cores; rows keep capture order.
 type csvHandler struct {
 	msgs   *table.Writer
 	frames *table.FrameWriter
+	batch  []*conv.Message
+	ch     chan []*conv.Message
+	done   chan struct{}
 }
 
-func (h *csvHandler) Message(m *conv.Message) { h.msgs.Write(m) }
+func (h *csvHandler) start() {
+	h.ch, h.done = make(chan []*conv.Message, 8), make(chan struct{})
+	go func() {
+		defer close(h.done)
+		for b := range h.ch {
+			for _, m := range b {
+				h.msgs.Write(m)
+			}
+		}
+	}()
+}
+
+// wait delivers the last batch and waits until every row is written.
+func (h *csvHandler) wait() {
+	if len(h.batch) > 0 {
+		h.ch <- h.batch
+	}
+	close(h.ch)
+	<-h.done
+}
+
+func (h *csvHandler) Message(m *conv.Message) {
+	h.batch = append(h.batch, m)
+	if len(h.batch) == 512 {
+		h.ch <- h.batch
+		h.batch = make([]*conv.Message, 0, 512)
+	}
+}
 
 func (h *csvHandler) Frame(f *dissect.Frame) {
 	if h.frames != nil && f.Messages == 0 {
