@@ -10,7 +10,7 @@ import (
 
 func main() {
 	// The live heap is small and bounded; collecting less often is worth a few MB.
-	debug.SetGCPercent(400)
+	debug.SetGCPercent(200)
 	app := newApp()
 	if err := app.Run(interspersed(app, os.Args)); err != nil {
 		fmt.Fprintln(os.Stderr, "mqzip:", err)
