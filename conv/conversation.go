@@ -42,6 +42,8 @@ type Conversation struct {
 	lastTime  int64
 	frames    int
 	closed    bool
+	ended     bool // FIN both ways or RST: its buffers are freed
+	counted   bool // counted among the MQTT conversations
 	holding   bool
 	held      []*Message
 	holdFrom  int
@@ -151,6 +153,10 @@ func (c *Conversation) segment(t *Tracker, fromA bool, info *FrameInfo, p *packe
 	c.process(t, i)
 	if h.fin && h.next == h.finSeq || p.Flags&flagRST != 0 {
 		h.drain(c, t, i, "connection closed")
+		h.discard()
+		if p.Flags&flagRST != 0 || o.fin && o.next == o.finSeq {
+			t.ended(c)
+		}
 	}
 	if n := c.nmsg - before; n > 0 {
 		res.Completed = n

@@ -68,7 +68,13 @@ type Tracker struct {
 	seq    uint64
 	held   map[*Conversation]struct{}
 	queue  msgQueue
+	done   []*Conversation // connections that ended (FIN both ways, or RST), oldest first
+	nMQTT  int
 }
+
+// maxEnded is how many ended connections stay known, so that their late segments (final ACKs,
+// retransmitted FINs) are still counted as theirs; older ones are forgotten.
+const maxEnded = 1024
 
 // NewTracker returns a Tracker that delivers messages to h.
 func NewTracker(cfg Config, h Handler) (*Tracker, error) {
@@ -82,6 +88,9 @@ func NewTracker(cfg Config, h Handler) (*Tracker, error) {
 
 // Conversations returns the number of TCP connections seen so far (the next tcp.stream id).
 func (t *Tracker) Conversations() int { return t.nextID }
+
+// MQTTConversations returns the number of TCP connections recognised as MQTT so far.
+func (t *Tracker) MQTTConversations() int { return t.nMQTT }
 
 // Feed processes one frame whose TCP header p decoded (p.HasTCP must be true).
 func (t *Tracker) Feed(f Frame, delta int64, p *packet.Packet) Result {
@@ -111,6 +120,10 @@ func (t *Tracker) Feed(f Frame, delta int64, p *packet.Packet) Result {
 	c.frames++
 	res := c.segment(t, src == c.A, &info, p)
 	res.Conv = c
+	if c.Kind == KindMQTT && !c.counted {
+		c.counted = true
+		t.nMQTT++
+	}
 	t.checkHolds()
 	return res
 }
@@ -136,6 +149,28 @@ func (t *Tracker) open(k connKey, src, dst netip.AddrPort, f Frame) *Conversatio
 	t.conns[k] = c
 	c.elem = t.lru.PushFront(c)
 	return c
+}
+
+// ended notes that c's connection has ended; the oldest ended connections are forgotten.
+func (t *Tracker) ended(c *Conversation) {
+	if c.ended {
+		return
+	}
+	c.ended = true
+	t.done = append(t.done, c)
+	if len(t.done) <= maxEnded {
+		return
+	}
+	old := t.done[0]
+	t.done = t.done[1:]
+	if len(t.done) < cap(t.done)/4 {
+		t.done = append([]*Conversation(nil), t.done...)
+	}
+	if t.conns[old.key] == old {
+		t.close(old)
+		delete(t.conns, old.key)
+		t.lru.Remove(old.elem)
+	}
 }
 
 // close ends conversation c: its buffered data and held messages are delivered.

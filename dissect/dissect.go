@@ -81,12 +81,12 @@ func Run(r io.Reader, cfg Config, h Handler) (Stats, error) {
 	}
 	defrag := packet.NewDefragmenter(cfg.Defrag)
 	var (
+		rec       Frame
 		p         packet.Packet
 		prev      int64
 		firstBad  *Frame
 		badLink   capture.LinkType
 		readErr   error
-		convsSeen = map[*conv.Conversation]bool{}
 	)
 	for {
 		f, err := cr.Next()
@@ -99,7 +99,7 @@ func Run(r io.Reader, cfg Config, h Handler) (Stats, error) {
 		}
 		st.Frames++
 		st.Bytes += int64(f.CapLen)
-		rec := Frame{Number: f.Number, Offset: f.Offset, Time: f.Time, Len: f.OrigLen, CapLen: f.CapLen, LinkType: f.LinkType, Packet: &p}
+		rec = Frame{Number: f.Number, Offset: f.Offset, Time: f.Time, Len: f.OrigLen, CapLen: f.CapLen, LinkType: f.LinkType, Packet: &p}
 		if st.Frames > 1 {
 			rec.Delta = f.Time - prev
 		}
@@ -132,9 +132,6 @@ func Run(r io.Reader, cfg Config, h Handler) (Stats, error) {
 				st.TCPFrames++
 				res := tr.Feed(conv.Frame{Number: f.Number, Time: f.Time, Len: f.OrigLen, CapLen: f.CapLen}, rec.Delta, &p)
 				rec.Label, rec.Conv, rec.Messages = string(res.Label), res.Conv, res.Completed
-				if res.Conv.Kind == conv.KindMQTT && !convsSeen[res.Conv] {
-					convsSeen[res.Conv] = true
-				}
 			case derr != nil:
 				rec.Label = "decode-error"
 			default:
@@ -148,7 +145,7 @@ func Run(r io.Reader, cfg Config, h Handler) (Stats, error) {
 	}
 	tr.Flush()
 	st.Conversations = tr.Conversations()
-	st.MQTTConvs = len(convsSeen)
+	st.MQTTConvs = tr.MQTTConversations()
 	if readErr != nil {
 		return st, readErr
 	}

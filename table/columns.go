@@ -12,13 +12,19 @@ type Column struct {
 	Desc     string   // what it holds
 	Aliases  []string // other names that select it
 	app      func(dst []byte, m *conv.Message) []byte
+	plain    bool // its values are numbers, addresses or hex: never quoted
 }
+
+// plainColumns hold numbers, addresses or hex only, so the writer need not look for characters
+// that need quoting.
+var plainColumns = map[string]bool{"mqzip.fixed_header": true, "mqzip.var_header": true,
+	"mqzip.payload": true, "mqtt.msg": true, "mqtt.willmsg": true}
 
 // Append appends the column's value for m to dst (unquoted).
 func (c *Column) Append(dst []byte, m *conv.Message) []byte { return c.app(dst, m) }
 
 func frameCol(name, desc string, f func(dst []byte, fi *conv.FrameInfo) []byte) Column {
-	return Column{Name: name, Category: Transport, Desc: desc,
+	return Column{Name: name, Category: Transport, Desc: desc, plain: true,
 		app: func(dst []byte, m *conv.Message) []byte { return f(dst, &m.Frame) }}
 }
 
@@ -153,13 +159,21 @@ func appPropIDs(dst []byte, props mqtt.Properties) []byte {
 
 func maybeText(dst []byte, b []byte) []byte {
 	if isText(b) {
-		return appText(dst, string(b))
+		return appText(dst, b)
 	}
 	return dst
 }
 
 // Columns returns every column of the message table, in order.
 func Columns() []Column {
+	cols := columns()
+	for i := range cols {
+		cols[i].plain = cols[i].plain || plainColumns[cols[i].Name]
+	}
+	return cols
+}
+
+func columns() []Column {
 	return []Column{
 		// Transport metadata.
 		frameCol("frame.number", "number of the frame that completed the message (1-based, as Wireshark counts)", func(d []byte, f *conv.FrameInfo) []byte { return appInt(d, int64(f.Number)) }),
@@ -344,7 +358,7 @@ func Columns() []Column {
 		connect("mqtt.username_len", Payload, "CONNECT user name length", hasUser, func(d []byte, p *mqtt.Packet) []byte { return appInt(d, int64(len(p.Username))) }),
 		connect("mqtt.username", Payload, "CONNECT user name", hasUser, func(d []byte, p *mqtt.Packet) []byte { return appText(d, p.Username) }),
 		connect("mqtt.passwd_len", Payload, "CONNECT password length", hasPasswd, func(d []byte, p *mqtt.Packet) []byte { return appInt(d, int64(len(p.Password))) }),
-		connect("mqtt.passwd", Payload, "CONNECT password (escaped text)", hasPasswd, func(d []byte, p *mqtt.Packet) []byte { return appText(d, string(p.Password)) }),
+		connect("mqtt.passwd", Payload, "CONNECT password (escaped text)", hasPasswd, func(d []byte, p *mqtt.Packet) []byte { return appText(d, p.Password) }),
 		typeCol("mqtt.sub.qos", Payload, "SUBSCRIBE requested QoS of each topic filter (3.1, 3.1.1)", tSubscribe, func(d []byte, p *mqtt.Packet) []byte {
 			if isV5(p) {
 				return d

@@ -55,7 +55,7 @@ func appSeconds(dst []byte, ns int64) []byte {
 
 // appText appends s with invalid UTF-8 and control characters escaped as \xNN (a backslash as
 // \\), so that any byte string survives a CSV round trip readably and reversibly.
-func appText(dst []byte, s string) []byte {
+func appText[T string | []byte](dst []byte, s T) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c >= 0x20 && c < 0x7f && c != '\\' {
@@ -68,7 +68,7 @@ func appText(dst []byte, s string) []byte {
 			i++
 			continue
 		}
-		r, n := utf8.DecodeRuneInString(s[i:])
+		r, n := decodeRune(s[i:])
 		if r == utf8.RuneError && n <= 1 || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 			dst = append(dst, '\\', 'x', hexDigits[c>>4], hexDigits[c&15])
 			i++
@@ -98,4 +98,14 @@ func isText(b []byte) bool {
 		i += n
 	}
 	return true
+}
+
+func decodeRune[T string | []byte](s T) (rune, int) {
+	switch v := any(s).(type) {
+	case string:
+		return utf8.DecodeRuneInString(v)
+	case []byte:
+		return utf8.DecodeRune(v)
+	}
+	return utf8.RuneError, 1
 }

@@ -78,7 +78,7 @@ func (w *Writer) Write(m *conv.Message) error {
 		}
 		start := len(w.row)
 		w.row = w.cols[i].app(w.row, m)
-		if needsQuote(w.row[start:]) {
+		if !w.cols[i].plain && needsQuote(w.row[start:]) {
 			w.val = append(w.val[:0], w.row[start:]...)
 			w.row = appendField(w.row[:start], w.val)
 		}

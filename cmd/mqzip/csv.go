@@ -126,7 +126,7 @@ type csvHandler struct {
 }
 
 func (h *csvHandler) start() {
-	h.ch, h.done = make(chan []*conv.Message, 8), make(chan struct{})
+	h.ch, h.done = make(chan []*conv.Message, 2), make(chan struct{})
 	go func() {
 		defer close(h.done)
 		for b := range h.ch {
