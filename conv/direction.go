@@ -5,9 +5,9 @@ type Direction int8
 
 // The directions of a message.
 const (
-	DirUnknown      Direction = iota // not decided
-	ClientToBroker                   // from the MQTT client to the broker
-	BrokerToClient                   // from the broker to the client
+	DirUnknown     Direction = iota // not decided
+	ClientToBroker                  // from the MQTT client to the broker
+	BrokerToClient                  // from the broker to the client
 )
 
 // String returns "client_to_broker", "broker_to_client" or "unknown".

@@ -81,12 +81,12 @@ func Run(r io.Reader, cfg Config, h Handler) (Stats, error) {
 	}
 	defrag := packet.NewDefragmenter(cfg.Defrag)
 	var (
-		rec       Frame
-		p         packet.Packet
-		prev      int64
-		firstBad  *Frame
-		badLink   capture.LinkType
-		readErr   error
+		rec      Frame
+		p        packet.Packet
+		prev     int64
+		firstBad *Frame
+		badLink  capture.LinkType
+		readErr  error
 	)
 	for {
 		f, err := cr.Next()
