@@ -86,7 +86,7 @@ func (h *half) add(c *Conversation, t *Tracker, i int, info *FrameInfo, p *packe
 	}
 	d := int32(seq - h.next)
 	if d < 0 {
-		old := int(-d)
+		old := int(-int64(d))
 		if old >= len(data)+lost {
 			return LabelRetransmitted
 		}
@@ -154,7 +154,7 @@ func (h *half) pull(c *Conversation, t *Tracker, i int, info *FrameInfo) {
 		}
 		h.ooo = h.ooo[1:]
 		h.oooLen -= len(s.data)
-		old := int(-d)
+		old := int(-int64(d))
 		data, lost := s.data, s.lost
 		if old >= len(data)+lost {
 			continue
