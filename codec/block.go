@@ -1,0 +1,228 @@
+package codec
+
+import (
+	"encoding/binary"
+)
+
+// Kind is the kind of a block of a capture file.
+type Kind uint32
+
+// The kinds of block.
+const (
+	KindEnd        Kind = iota // end of the stream
+	KindPcapHeader             // the 24-byte pcap file header
+	KindPcapRecord             // a pcap record: 16-byte header and the captured bytes
+	KindNgBlock                // a pcapng block of any type
+	KindOpaque                 // bytes that could not be parsed as a capture, coded as they are
+)
+
+// MaxBlock is the largest block the decoder accepts: larger claims are corruption.
+const MaxBlock = 64 << 20
+
+// MaxOpaque is the largest run of opaque bytes one block carries.
+const MaxOpaque = 64 << 10
+
+var pcapTemplate = []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0}
+
+// need makes b at least n bytes long: on the decoder it appends zeros to be decoded into; on
+// the encoder the block must already hold them.
+func (s *state) need(b []byte, n int) ([]byte, bool) {
+	if n < 0 || n > MaxBlock {
+		s.k.err = errCorrupt("block length %d out of range", n)
+		return b, false
+	}
+	if len(b) >= n {
+		return b, true
+	}
+	if s.enc {
+		s.k.err = errCorrupt("block shorter than it says (%d < %d)", len(b), n)
+		return b, false
+	}
+	return append(b, make([]byte, n-len(b))...), true
+}
+
+// ord codes the width-byte integer at b[off:] in the section's byte order against pred.
+func (s *state) ord(field uint32, b []byte, off, width int, pred uint64) uint64 {
+	var v uint64
+	switch width {
+	case 2:
+		v = uint64(s.order.Uint16(b[off:]))
+	case 4:
+		v = uint64(s.order.Uint32(b[off:]))
+	}
+	v = s.num(field, width, pred, v)
+	switch width {
+	case 2:
+		s.order.PutUint16(b[off:], uint16(v))
+	case 4:
+		s.order.PutUint32(b[off:], uint32(v))
+	}
+	return v
+}
+
+// block codes one block of the given kind (the encoder's kind and bytes; the decoder passes
+// zero and nil and gets them back).
+func (s *state) block(kind Kind, raw []byte) (Kind, []byte) {
+	kind = Kind(s.kinds.code(&s.k, s.prevKind, uint32(kind)))
+	s.prevKind = uint32(kind)
+	if s.k.err != nil {
+		return kind, nil
+	}
+	b := raw
+	if !s.enc {
+		b = nil
+	}
+	switch kind {
+	case KindEnd:
+		return kind, nil
+	case KindPcapHeader:
+		b = s.pcapHeader(b)
+	case KindPcapRecord:
+		b = s.pcapRecord(b)
+	case KindNgBlock:
+		b = s.ngBlock(b)
+	case KindOpaque:
+		b = s.opaque(b)
+	default:
+		s.k.err = errCorrupt("block kind %d", kind)
+	}
+	return kind, b
+}
+
+func (s *state) pcapHeader(b []byte) []byte {
+	b, ok := s.need(b, 24)
+	if !ok {
+		return b
+	}
+	s.cov = append(s.cov[:0], make([]bool, 24)...)
+	s.tbytes(fFileHeader, b, 0, 24, pcapTemplate)
+	switch binary.LittleEndian.Uint32(b) {
+	case 0xa1b2c3d4, 0xa1b23c4d, 0xa1b2cd34:
+		s.order = binary.LittleEndian
+	default:
+		s.order = binary.BigEndian
+	}
+	s.nano = s.order.Uint32(b) == 0xa1b23c4d
+	s.link = s.order.Uint32(b[20:]) & 0xffff
+	s.modified = s.order.Uint32(b) == 0xa1b2cd34
+	return b
+}
+
+func (s *state) pcapRecord(b []byte) []byte {
+	hl := 16
+	if s.modified {
+		hl = 24
+	}
+	b, ok := s.need(b, hl)
+	if !ok {
+		return b
+	}
+	s.prevSec = uint32(s.ord(fTSSec, b, 0, 4, uint64(s.prevSec)))
+	s.prevFrac = uint32(s.ord(fTSFrac, b, 4, 4, uint64(s.prevFrac)))
+	capLen := s.ord(fCapLen, b, 8, 4, uint64(s.prevCap))
+	s.prevCap = uint32(capLen)
+	s.ord(fOrigLen, b, 12, 4, capLen)
+	if hl == 24 {
+		s.cov = append(s.cov[:0], make([]bool, 24)...)
+		s.tbytes(fBlockBody, b, 16, 8, nil)
+	}
+	if b, ok = s.need(b, hl+int(capLen)); !ok {
+		return b
+	}
+	s.frame(b[hl:hl+int(capLen)], s.link)
+	return b
+}
+
+func (s *state) ngBlock(b []byte) []byte {
+	b, ok := s.need(b, 12)
+	if !ok {
+		return b
+	}
+	typ := uint32(s.ord(fNgType, b, 0, 4, 6))
+	if typ == 0x0a0d0d0a {
+		// A section header: its byte-order magic decides how to read its length.
+		s.cov = append(s.cov[:0], make([]bool, 12)...)
+		s.tbytes(fNgLen, b, 4, 8, []byte{0x1c, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a})
+		if binary.LittleEndian.Uint32(b[8:]) == 0x1a2b3c4d {
+			s.order = binary.LittleEndian
+		} else {
+			s.order = binary.BigEndian
+		}
+		s.ngLinks = s.ngLinks[:0]
+		return s.ngBody(b, int(s.order.Uint32(b[4:])), 12)
+	}
+	if typ != 6 {
+		total := int(s.ord(fNgLen, b, 4, 4, 0))
+		if b, ok = s.need(b, max(total, 12)); !ok {
+			return b
+		}
+		b = s.ngBody(b, total, 8)
+		if typ == 1 && total >= 20 {
+			s.ngLinks = append(s.ngLinks, uint32(s.order.Uint16(b[8:])))
+		}
+		return b
+	}
+	// Enhanced packet block: interface, timestamp, lengths, then the packet.
+	if b, ok = s.need(b, 28); !ok {
+		return b
+	}
+	iface := s.ord(fNgIface, b, 8, 4, uint64(s.prevIface))
+	s.prevIface = uint32(iface)
+	hi := s.ord(fTSSec, b, 12, 4, s.prevTS>>32)
+	lo := s.ord(fTSFrac, b, 16, 4, s.prevTS&0xffffffff)
+	s.prevTS = hi<<32 | lo
+	capLen := int(s.ord(fCapLen, b, 20, 4, uint64(s.prevCap)))
+	s.prevCap = uint32(capLen)
+	s.ord(fOrigLen, b, 24, 4, uint64(capLen))
+	padded := (capLen + 3) &^ 3
+	total := int(s.ord(fNgLen, b, 4, 4, uint64(32+padded)))
+	if total < 32+padded || total%4 != 0 {
+		s.k.err = errCorrupt("pcapng packet block length %d for %d captured bytes", total, capLen)
+		return b
+	}
+	if b, ok = s.need(b, total); !ok {
+		return b
+	}
+	link := uint32(0xffffffff)
+	if int(iface) < len(s.ngLinks) {
+		link = s.ngLinks[iface]
+	}
+	s.frame(b[28:28+capLen], link)
+	s.cov = append(s.cov[:0], make([]bool, total)...)
+	s.tbytes(fNgPad, b, 28+capLen, padded-capLen, nil)
+	s.gbytes(fBlockBody, b[28+padded:total-4])
+	s.ord(fNgTrail, b, total-4, 4, uint64(total))
+	return b
+}
+
+// ngBody codes the body of a block from byte from up to the trailing length, then the
+// trailing length (predicted to repeat the leading one).
+func (s *state) ngBody(b []byte, total, from int) []byte {
+	if total < 12 || total%4 != 0 {
+		s.k.err = errCorrupt("pcapng block length %d", total)
+		return b
+	}
+	b, ok := s.need(b, total)
+	if !ok {
+		return b
+	}
+	s.gbytes(fBlockBody, b[from:total-4])
+	s.ord(fNgTrail, b, total-4, 4, uint64(total))
+	return b
+}
+
+func (s *state) opaque(b []byte) []byte {
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(b)))
+	l := int(s.numAt(fTail, n[:], 0, 4, MaxOpaque))
+	if l > MaxOpaque {
+		s.k.err = errCorrupt("opaque block of %d bytes", l)
+		return b
+	}
+	b, ok := s.need(b, l)
+	if !ok {
+		return b
+	}
+	s.gbytes(fTail, b[:l])
+	return b[:l]
+}

@@ -1,0 +1,60 @@
+// Package codec is the shared coding loop of mqzip's capture codec: the one piece of code that
+// both the encoder and the decoder run, so that they cannot drift apart.
+//
+// A capture is coded block by block (the pcap file header and records, or the pcapng blocks,
+// as package capture splits them; bytes that do not parse as a capture are coded as opaque
+// blocks, so any input round-trips). Every decision goes through an arith.MessageCoder: on the
+// encoder it writes the value it is given, on the decoder it returns the value it reads, and
+// both then update the same models with it.
+//
+// The models are integer-only and structure-aware. Fields that can be predicted are coded as
+// "equals the prediction" flags with the difference coded only when the flag is off:
+// timestamps against the previous one, lengths against the lengths that other headers imply,
+// IP identifiers against the flow's last plus one, TCP sequence and acknowledgement numbers
+// against the flow's next expected ones, TCP timestamps against the flow's last, and checksums
+// against their recomputed values (checksums are coded after everything they cover, so the
+// decoder can recompute them too). Other header bytes are predicted by the same bytes of the
+// flow's previous frame; a frame's flow is named by its position in a list of recent flows.
+// TCP payload is framed as MQTT (packet type, position in the packet) and each byte is
+// predicted from the same position of the flow's last packet of the same type. All bits use
+// adaptive probabilities of 16-bit precision.
+//
+// The byte-level LSTM (package lstm) is to take over the MQTT payload model: see the issue
+// tracker.
+package codec
+
+import "github.com/mqzip/mqzip/arith"
+
+// Encoder codes the blocks of a capture.
+type Encoder struct{ s *state }
+
+// NewEncoder returns an Encoder that codes through c.
+func NewEncoder(c arith.MessageCoder) *Encoder {
+	s := newState()
+	s.enc = true
+	s.k.c = c
+	return &Encoder{s: s}
+}
+
+// Block codes one block of the given kind with its exact bytes. The block is left as it was.
+func (e *Encoder) Block(kind Kind, raw []byte) error {
+	e.s.block(kind, raw)
+	return e.s.k.err
+}
+
+// Decoder decodes the blocks that an Encoder coded.
+type Decoder struct{ s *state }
+
+// NewDecoder returns a Decoder that reads through c.
+func NewDecoder(c arith.MessageCoder) *Decoder {
+	s := newState()
+	s.k.c = c
+	return &Decoder{s: s}
+}
+
+// Block decodes the next block: its kind (KindEnd at the end) and bytes, valid until the next
+// call.
+func (d *Decoder) Block() (Kind, []byte, error) {
+	k, b := d.s.block(0, nil)
+	return k, b, d.s.k.err
+}

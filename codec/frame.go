@@ -1,0 +1,432 @@
+package codec
+
+import "encoding/binary"
+
+// Link types whose headers the frame model knows (pcap LINKTYPE_ values).
+const (
+	linkNull     = 0
+	linkEthernet = 1
+	linkRaw      = 101
+	linkLoop     = 108
+	linkSLL      = 113
+	linkIPv4     = 228
+	linkSLL2     = 276
+)
+
+// linkHeader returns the length of the link-layer header that starts b and whether what
+// follows is IPv4, reading only the bytes before the ones it needs: it is called by the
+// decoder on bytes decoded so far. need is how many bytes it must see to decide.
+func linkHeader(link uint32, b []byte) (n int, ipv4 bool, need int) {
+	switch link {
+	case linkEthernet:
+		off := 12
+		for {
+			if len(b) < off+2 {
+				return 0, false, off + 2
+			}
+			et := binary.BigEndian.Uint16(b[off:])
+			if et == 0x8100 || et == 0x88a8 || et == 0x9100 {
+				off += 4
+				continue
+			}
+			return off + 2, et == 0x0800, 0
+		}
+	case linkNull, linkLoop:
+		if len(b) < 4 {
+			return 0, false, 4
+		}
+		return 4, b[0] == 2 && b[1]|b[2]|b[3] == 0 || b[3] == 2 && b[0]|b[1]|b[2] == 0, 0
+	case linkSLL:
+		if len(b) < 16 {
+			return 0, false, 16
+		}
+		return 16, binary.BigEndian.Uint16(b[14:]) == 0x0800, 0
+	case linkSLL2:
+		if len(b) < 20 {
+			return 0, false, 20
+		}
+		return 20, binary.BigEndian.Uint16(b[0:]) == 0x0800, 0
+	case linkRaw, 12, 14, linkIPv4:
+		if len(b) < 1 {
+			return 0, false, 1
+		}
+		return 0, b[0]>>4 == 4, 0
+	}
+	return 0, false, 0
+}
+
+// flowOf returns the flow key of an IPv4 TCP or UDP frame whose headers are all captured.
+func flowOf(link uint32, b []byte) (flowKey, bool) {
+	off, ip, need := linkHeader(link, b)
+	if need > 0 || !ip || len(b) < off+20 || b[off]>>4 != 4 {
+		return flowKey{}, false
+	}
+	ihl := int(b[off]&15) * 4
+	proto := b[off+9]
+	if ihl < 20 || proto != 6 && proto != 17 || binary.BigEndian.Uint16(b[off+6:])&0x3fff != 0 {
+		return flowKey{}, false
+	}
+	t := off + ihl
+	hl := 8
+	if proto == 6 {
+		if len(b) < t+13 {
+			return flowKey{}, false
+		}
+		hl = int(b[t+12]>>4) * 4
+		if hl < 20 {
+			return flowKey{}, false
+		}
+	}
+	if len(b) < t+hl {
+		return flowKey{}, false
+	}
+	var k flowKey
+	copy(k.src[:], b[off+12:])
+	copy(k.dst[:], b[off+16:])
+	k.proto = proto
+	k.sport = binary.BigEndian.Uint16(b[t:])
+	k.dport = binary.BigEndian.Uint16(b[t+2:])
+	return k, true
+}
+
+func (s *state) mark(off, n int) {
+	for i := off; i < off+n && i < len(s.cov); i++ {
+		s.cov[i] = true
+	}
+}
+
+// tbytes codes b[off:off+n] as structured bytes predicted by the template tpl (missing
+// template bytes predict 0).
+func (s *state) tbytes(field uint32, b []byte, off, n int, tpl []byte) {
+	for i := 0; i < n; i++ {
+		var p byte
+		if i < len(tpl) {
+			p = tpl[i]
+		}
+		b[off+i] = s.pbyte(field, uint32(i), p, b[off+i])
+	}
+	s.mark(off, n)
+}
+
+// numAt codes the big-endian width-byte field at b[off:] against pred.
+func (s *state) numAt(field uint32, b []byte, off, width int, pred uint64) uint64 {
+	var v uint64
+	for i := 0; i < width; i++ {
+		v = v<<8 | uint64(b[off+i])
+	}
+	v = s.num(field, width, pred, v)
+	for i := width - 1; i >= 0; i-- {
+		b[off+i] = byte(v)
+		v >>= 8
+	}
+	s.mark(off, width)
+	return binary.BigEndian.Uint64(append(make([]byte, 8-width), b[off:off+width]...))
+}
+
+// frame codes the captured bytes b of one packet (len(b) is known to both sides).
+func (s *state) frame(b []byte, link uint32) {
+	n := len(b)
+	if cap(s.cov) < n {
+		s.cov = make([]bool, n)
+	}
+	s.cov = s.cov[:n]
+	clear(s.cov)
+
+	// The flow symbol: an index into the recent flows, "new flow" or "no flow".
+	sym := uint32(mruLen + 1)
+	if k, ok := flowOf(link, b); ok {
+		sym = mruLen
+		if i := s.flows.index(k); i >= 0 {
+			sym = uint32(i)
+		}
+	}
+	sym = s.flowSym.code(&s.k, s.prevSym&15, sym)
+	s.prevSym = sym
+	if s.k.err != nil {
+		return
+	}
+	if sym > mruLen {
+		s.other(b, link)
+		return
+	}
+	if int(sym) < mruLen && int(sym) >= len(s.flows.mru) {
+		s.k.err = errCorrupt("flow symbol %d names no recent flow", sym)
+		return
+	}
+	var tpl *flow
+	switch {
+	case sym < mruLen:
+		tpl = s.flows.mru[sym]
+	case len(s.flows.mru) > 0:
+		tpl = s.flows.mru[0]
+	default:
+		tpl = &flow{}
+	}
+	s.flowFrame(b, link, sym, tpl)
+}
+
+// other codes a frame that is not IPv4 TCP/UDP with complete headers.
+func (s *state) other(b []byte, link uint32) {
+	for i := range b {
+		var p byte
+		if i < len(s.lastLnk) {
+			p = s.lastLnk[i]
+		}
+		b[i] = s.pbyte(fRest, uint32(min(i, 63)), p, b[i])
+	}
+	s.lastLnk = append(s.lastLnk[:0], b[:min(len(b), 64)]...)
+}
+
+// flowFrame codes an IPv4 TCP or UDP frame of a known or new flow; tpl is the flow whose
+// headers predict this frame's.
+func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
+	n := len(b)
+	// Link-layer header, progressively: its length depends on its bytes.
+	off, ipv4 := 0, false
+	for {
+		l, ip, need := linkHeader(link, b[:off])
+		if need == 0 {
+			off, ipv4 = l, ip
+			break
+		}
+		if need > n || need <= off {
+			s.k.err = errCorrupt("frame too short for its link header")
+			return
+		}
+		s.tbytes(fLink, b, off, need-off, tail(tpl.link, off))
+		off = need
+	}
+	if !ipv4 || n < off+20 {
+		s.k.err = errCorrupt("flow frame without an IPv4 header")
+		return
+	}
+	// IPv4: version and header length, addresses, protocol, ports first: they name the flow.
+	b[off] = s.pbyte(fIPv4, 0, tpl.ip[0], b[off])
+	s.mark(off, 1)
+	ihl := int(b[off]&15) * 4
+	t := off + ihl
+	var pk flowKey
+	if sym < mruLen {
+		pk = tpl.key
+	} else if len(s.flows.mru) > 0 {
+		pk = s.flows.mru[0].key
+	}
+	for i := 0; i < 4; i++ {
+		b[off+12+i] = s.pbyte(fIPv4Addr, uint32(i), pk.src[i], b[off+12+i])
+		b[off+16+i] = s.pbyte(fIPv4Addr, uint32(4+i), pk.dst[i], b[off+16+i])
+	}
+	s.mark(off+12, 8)
+	b[off+9] = s.pbyte(fIPv4, 9, pk.proto, b[off+9])
+	s.mark(off+9, 1)
+	proto := b[off+9]
+	if ihl < 20 || proto != 6 && proto != 17 || n < t+8 {
+		s.k.err = errCorrupt("flow frame with header length %d, protocol %d", ihl, proto)
+		return
+	}
+	s.numAt(fTCP, b, t, 2, uint64(pk.sport))
+	s.numAt(fTCP, b, t+2, 2, uint64(pk.dport))
+	var key flowKey
+	copy(key.src[:], b[off+12:])
+	copy(key.dst[:], b[off+16:])
+	key.proto = proto
+	key.sport = binary.BigEndian.Uint16(b[t:])
+	key.dport = binary.BigEndian.Uint16(b[t+2:])
+	f := s.flows.get(key)
+	s.flows.touch(f)
+	rev := s.flows.m[key.reverse()]
+	if f.link == nil {
+		// A new flow: its first headers are predicted by the template flow's.
+		f.link = append([]byte(nil), tpl.link...)
+		f.ip, f.tcp = tpl.ip, tpl.tcp
+	}
+	// The rest of the IPv4 header.
+	b[off+1] = s.pbyte(fIPv4, 1, f.ip[1], b[off+1])
+	s.mark(off+1, 1)
+	total := int(s.numAt(fIPv4Len, b, off+2, 2, uint64(min(n-off, 65535))))
+	s.numAt(fIPv4ID, b, off+4, 2, uint64(binary.BigEndian.Uint16(f.ip[4:])+1))
+	s.tbytes(fIPv4, b, off+6, 3, f.ip[6:9])
+	if ihl > 20 {
+		if n < t {
+			s.k.err = errCorrupt("truncated IPv4 options")
+			return
+		}
+		s.tbytes(fIPv4, b, off+20, ihl-20, f.ip[20:ihl])
+	}
+	end := min(n, off+total)
+	if total < ihl {
+		end = t
+	}
+	// Transport header.
+	hl := 8
+	var seq uint32
+	var flags byte
+	if proto == 6 {
+		if n < t+20 {
+			s.k.err = errCorrupt("truncated TCP header")
+			return
+		}
+		b[t+12] = s.pbyte(fTCP, 12, f.tcp[12], b[t+12])
+		s.mark(t+12, 1)
+		hl = int(b[t+12]>>4) * 4
+		if hl < 20 || n < t+hl {
+			s.k.err = errCorrupt("bad TCP header length %d", hl)
+			return
+		}
+		predSeq := uint64(binary.BigEndian.Uint32(f.tcp[4:]))
+		if f.seqOK {
+			predSeq = uint64(f.nextSeq)
+		}
+		seq = uint32(s.numAt(fTCPSeq, b, t+4, 4, predSeq))
+		predAck := uint64(binary.BigEndian.Uint32(f.tcp[8:]))
+		if rev != nil && rev.seqOK {
+			predAck = uint64(rev.nextSeq)
+		}
+		s.numAt(fTCPAck, b, t+8, 4, predAck)
+		b[t+13] = s.pbyte(fTCP, 13, f.tcp[13], b[t+13])
+		s.mark(t+13, 1)
+		flags = b[t+13]
+		s.numAt(fTCP, b, t+14, 2, uint64(binary.BigEndian.Uint16(f.tcp[14:])))
+		s.numAt(fTCP, b, t+18, 2, uint64(binary.BigEndian.Uint16(f.tcp[18:])))
+		s.tcpOptions(b, t, hl, f, rev)
+	} else {
+		s.numAt(fUDP, b, t+4, 2, uint64(max(total-ihl, 0)))
+	}
+	// Payload.
+	pay := t + hl
+	if end > pay {
+		if proto == 6 && (!f.seqOK || seq == f.nextSeq) {
+			for i := pay; i < end; i++ {
+				ctx, pred := f.mq.context()
+				b[i] = s.payload.code(&s.k, ctx, b[i])
+				_ = pred
+				f.mq.push(b[i])
+			}
+		} else {
+			s.gbytes(fPayload, b[pay:end])
+		}
+		s.mark(pay, end-pay)
+	}
+	// Whatever is left (Ethernet padding, bytes past the IP length).
+	var p1 byte
+	for i := range b {
+		if !s.cov[i] && i != off+10 && i != off+11 && !(proto == 6 && (i == t+16 || i == t+17)) && !(proto == 17 && (i == t+6 || i == t+7)) {
+			b[i] = s.generic.code(&s.k, hash(fRest, uint32(p1)), b[i])
+			p1 = b[i]
+		}
+	}
+	// Checksums last: they are predicted by recomputing them.
+	ipSum := b[off+10 : off+12 : off+12]
+	s.numAt(fIPv4Sum, b, off+10, 2, uint64(checksumIPv4(b[off:t], ipSum)))
+	sumOff := t + 16
+	if proto == 17 {
+		sumOff = t + 6
+	}
+	pred := uint64(binary.BigEndian.Uint16(f.tcp[sumOff-t:]))
+	if off+total <= n && total >= ihl+hl {
+		pred = uint64(checksumL4(b[off+12:off+20], proto, b[t:off+total], sumOff-t))
+	}
+	s.numAt(fTCPSum, b, sumOff, 2, pred)
+
+	// Remember this frame's headers for the next of the flow.
+	f.link = append(f.link[:0], b[:off]...)
+	copy(f.ip[:], b[off:t])
+	copy(f.tcp[:], b[t:t+hl])
+	if proto == 6 {
+		f.nextSeq = seq + uint32(max(end-pay, 0))
+		if end < off+total {
+			f.nextSeq = seq + uint32(max(total-ihl-hl, 0))
+		}
+		if flags&0x03 != 0 { // SYN or FIN
+			f.nextSeq++
+		}
+		f.seqOK = true
+	}
+}
+
+func tail(b []byte, off int) []byte {
+	if off >= len(b) {
+		return nil
+	}
+	return b[off:]
+}
+
+// tcpOptions codes the TCP options of the header at b[t:t+hl]; timestamps are predicted from
+// the flow's last ones.
+func (s *state) tcpOptions(b []byte, t, hl int, f, rev *flow) {
+	i := t + 20
+	for i < t+hl {
+		b[i] = s.pbyte(fTCPOpt, uint32(i-t), f.tcp[i-t], b[i])
+		s.mark(i, 1)
+		kind := b[i]
+		i++
+		if kind == 0 || kind == 1 || i >= t+hl {
+			continue
+		}
+		b[i] = s.pbyte(fTCPOpt, 0x100|uint32(kind), f.tcp[i-t], b[i])
+		s.mark(i, 1)
+		l := int(b[i])
+		i++
+		if l < 2 || i+l-2 > t+hl {
+			continue // malformed: the remaining bytes are coded one by one
+		}
+		if kind == 8 && l == 10 {
+			pv := uint64(f.tsval)
+			if !f.tsOK {
+				pv = uint64(binary.BigEndian.Uint32(f.tcp[i-t:]))
+			}
+			f.tsval = uint32(s.numAt(fTCPOpt, b, i, 4, pv))
+			f.tsOK = true
+			pe := uint64(binary.BigEndian.Uint32(f.tcp[i+4-t:]))
+			if rev != nil && rev.tsOK {
+				pe = uint64(rev.tsval)
+			}
+			s.numAt(fTCPOpt, b, i+4, 4, pe)
+		} else {
+			s.tbytes(fTCPOpt, b, i, l-2, f.tcp[i-t:])
+		}
+		i += l - 2
+	}
+}
+
+// checksumIPv4 computes the header checksum of h with the checksum field taken as zero.
+func checksumIPv4(h []byte, _ []byte) uint16 {
+	var sum uint32
+	for i := 0; i+1 < len(h); i += 2 {
+		if i == 10 {
+			continue
+		}
+		sum += uint32(h[i])<<8 | uint32(h[i+1])
+	}
+	for sum>>16 != 0 {
+		sum = sum&0xffff + sum>>16
+	}
+	return ^uint16(sum)
+}
+
+// checksumL4 computes a TCP or UDP checksum over the pseudo header (addrs: source and
+// destination) and the segment seg, with the checksum field at sumOff taken as zero.
+func checksumL4(addrs []byte, proto byte, seg []byte, sumOff int) uint16 {
+	var sum uint32
+	for i := 0; i < 8; i += 2 {
+		sum += uint32(addrs[i])<<8 | uint32(addrs[i+1])
+	}
+	sum += uint32(proto) + uint32(len(seg))
+	for i := 0; i < len(seg); i += 2 {
+		if i == sumOff {
+			continue
+		}
+		hi := uint32(seg[i]) << 8
+		if i+1 < len(seg) {
+			hi |= uint32(seg[i+1])
+		}
+		sum += hi
+	}
+	for sum>>16 != 0 {
+		sum = sum&0xffff + sum>>16
+	}
+	s := ^uint16(sum)
+	if proto == 17 && s == 0 {
+		s = 0xffff
+	}
+	return s
+}

@@ -1,0 +1,92 @@
+// Package decoder restores packet captures from the .mqz format, byte for byte: it checks
+// the container (package wire), decodes the range-coded stream (package arith) with the same
+// shared coding loop the encoder ran (package codec) and checks the result against the
+// trailer's length and CRC.
+package decoder
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/mqzip/mqzip/arith"
+	"github.com/mqzip/mqzip/codec"
+	"github.com/mqzip/mqzip/wire"
+)
+
+// ErrMismatch reports a decoded capture whose length or CRC differs from the trailer's.
+var ErrMismatch = errors.New("decoder: restored capture does not match the original's checksum")
+
+// Reader is an io.Reader of the capture restored from a .mqz stream.
+type Reader struct {
+	wr   *wire.Reader
+	dec  *codec.Decoder
+	ad   *arith.Decoder
+	buf  []byte
+	size int64
+	crc  uint32
+	err  error
+	end  bool
+}
+
+// NewReader checks the header of the .mqz stream r and returns a Reader of the capture.
+func NewReader(r io.Reader) (*Reader, error) {
+	wr, err := wire.NewReader(r)
+	if err != nil {
+		return nil, err
+	}
+	if h := wr.Header(); h.ModelID != ([32]byte{}) {
+		return nil, fmt.Errorf("decoder: the file needs model %x, which this build does not have", h.ModelID[:8])
+	}
+	ad := arith.NewDecoder(wr)
+	return &Reader{wr: wr, ad: ad, dec: codec.NewDecoder(ad)}, nil
+}
+
+// Read reads restored capture bytes.
+func (r *Reader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		if r.end {
+			r.err = r.finish()
+			if r.err == nil {
+				r.err = io.EOF
+			}
+			return 0, r.err
+		}
+		kind, b, err := r.dec.Block()
+		if err != nil {
+			r.err = fmt.Errorf("decoder: after %d bytes restored: %w", r.size, err)
+			return 0, r.err
+		}
+		if kind == codec.KindEnd {
+			r.end = true
+			continue
+		}
+		r.size += int64(len(b))
+		r.crc = wire.UpdateChecksum(r.crc, b)
+		r.buf = b
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+// finish reads the rest of the container and checks the trailer.
+func (r *Reader) finish() error {
+	if err := r.ad.EndMessage(); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("decoder: end of stream: %w", err)
+	}
+	if _, err := r.wr.ReadByte(); err != io.EOF {
+		if err == nil {
+			err = fmt.Errorf("%w: coded bytes after the end of the stream", wire.ErrFormat)
+		}
+		return err
+	}
+	t := r.wr.Trailer()
+	if t.Size != r.size || t.CRC != r.crc {
+		return fmt.Errorf("%w: %d bytes with CRC %08x, the original had %d bytes with CRC %08x", ErrMismatch, r.size, r.crc, t.Size, t.CRC)
+	}
+	return nil
+}
