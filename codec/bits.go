@@ -56,9 +56,11 @@ func (b *bit) update(v int, limit uint8) {
 // coder codes the decisions of the shared loop through an arith.MessageCoder: the encoder's
 // writes the values it is given, the decoder's returns the values it reads.
 type coder struct {
-	c   arith.MessageCoder
-	tab arith.Table
-	err error // sticky
+	c     arith.MessageCoder
+	tab   arith.Table
+	err   error    // sticky
+	stats *Stats   // where the bits go, when measured
+	cat   Category // the category of what is being coded
 }
 
 // bit codes one bit with model m and returns it.
@@ -76,6 +78,9 @@ func (k *coder) bit(m *bit, v int, limit uint8) int {
 	if err != nil {
 		k.err = err
 		return 0
+	}
+	if k.stats != nil {
+		k.cost(freq[v])
 	}
 	m.update(v, limit)
 	return v
@@ -99,6 +104,9 @@ func (k *coder) raw(v uint32, n int) uint32 {
 	v, err := k.c.CodeBits(v, n)
 	if err != nil {
 		k.err = err
+	}
+	if k.stats != nil {
+		k.stats.Bits[k.cat] += float64(n)
 	}
 	return v
 }

@@ -63,6 +63,7 @@ func (s *state) ord(field uint32, b []byte, off, width int, pred uint64) uint64 
 // block codes one block of the given kind (the encoder's kind and bytes; the decoder passes
 // zero and nil and gets them back).
 func (s *state) block(kind Kind, raw []byte) (Kind, []byte) {
+	s.account(CatCapture, 0)
 	kind = Kind(s.kinds.code(&s.k, s.prevKind, uint32(kind)))
 	s.prevKind = uint32(kind)
 	if s.k.err != nil {
@@ -119,7 +120,12 @@ func (s *state) pcapRecord(b []byte) []byte {
 	}
 	s.prevSec = uint32(s.ord(fTSSec, b, 0, 4, uint64(s.prevSec)))
 	s.prevFrac = uint32(s.ord(fTSFrac, b, 4, 4, uint64(s.prevFrac)))
-	capLen := s.ord(fCapLen, b, 8, 4, uint64(s.prevCap))
+	var data []byte
+	if s.enc && len(b) >= hl {
+		data = b[hl:]
+	}
+	sym := s.flowSymbol(data, s.link)
+	capLen := s.ord(fCapLen, b, 8, 4, uint64(s.predCap(sym)))
 	s.prevCap = uint32(capLen)
 	s.ord(fOrigLen, b, 12, 4, capLen)
 	if hl == 24 {
@@ -129,7 +135,7 @@ func (s *state) pcapRecord(b []byte) []byte {
 	if b, ok = s.need(b, hl+int(capLen)); !ok {
 		return b
 	}
-	s.frame(b[hl:hl+int(capLen)], s.link)
+	s.frame(b[hl:hl+int(capLen)], s.link, sym)
 	return b
 }
 
@@ -171,7 +177,16 @@ func (s *state) ngBlock(b []byte) []byte {
 	hi := s.ord(fTSSec, b, 12, 4, s.prevTS>>32)
 	lo := s.ord(fTSFrac, b, 16, 4, s.prevTS&0xffffffff)
 	s.prevTS = hi<<32 | lo
-	capLen := int(s.ord(fCapLen, b, 20, 4, uint64(s.prevCap)))
+	link := uint32(0xffffffff)
+	if int(iface) < len(s.ngLinks) {
+		link = s.ngLinks[iface]
+	}
+	var data []byte
+	if s.enc && len(b) >= 28 {
+		data = b[28:min(len(b), 28+int(s.order.Uint32(b[20:])))]
+	}
+	sym := s.flowSymbol(data, link)
+	capLen := int(s.ord(fCapLen, b, 20, 4, uint64(s.predCap(sym))))
 	s.prevCap = uint32(capLen)
 	s.ord(fOrigLen, b, 24, 4, uint64(capLen))
 	padded := (capLen + 3) &^ 3
@@ -183,11 +198,7 @@ func (s *state) ngBlock(b []byte) []byte {
 	if b, ok = s.need(b, total); !ok {
 		return b
 	}
-	link := uint32(0xffffffff)
-	if int(iface) < len(s.ngLinks) {
-		link = s.ngLinks[iface]
-	}
-	s.frame(b[28:28+capLen], link)
+	s.frame(b[28:28+capLen], link, sym)
 	s.cov = append(s.cov[:0], make([]bool, total)...)
 	s.tbytes(fNgPad, b, 28+capLen, padded-capLen, nil)
 	s.gbytes(fBlockBody, b[28+padded:total-4])
@@ -225,4 +236,12 @@ func (s *state) opaque(b []byte) []byte {
 	}
 	s.gbytes(fTail, b[:l])
 	return b[:l]
+}
+
+// predCap predicts a frame's captured length: that of its flow's last frame.
+func (s *state) predCap(sym uint32) uint32 {
+	if f := s.symFlow(sym); f != nil && f.capLen != 0 {
+		return f.capLen
+	}
+	return s.prevCap
 }

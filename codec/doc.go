@@ -36,6 +36,17 @@ func NewEncoder(c arith.MessageCoder) *Encoder {
 	return &Encoder{s: s}
 }
 
+// Measure turns on the accounting of where the bits go (see Stats); it costs time.
+func (e *Encoder) Measure() { e.s.k.stats = new(Stats) }
+
+// Stats returns where the bits went so far (zero unless Measure was called).
+func (e *Encoder) Stats() Stats {
+	if e.s.k.stats == nil {
+		return Stats{}
+	}
+	return *e.s.k.stats
+}
+
 // Block codes one block of the given kind with its exact bytes. The block is left as it was.
 func (e *Encoder) Block(kind Kind, raw []byte) error {
 	e.s.block(kind, raw)

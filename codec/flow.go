@@ -21,6 +21,7 @@ type flow struct {
 	tcp     [60]byte // last TCP (or UDP) header
 	ipLen   int
 	tcpLen  int
+	capLen  uint32 // captured length of the last frame
 	nextSeq uint32 // sequence number after the last segment
 	seqOK   bool
 	tsval   uint32 // last TCP timestamp value
@@ -33,7 +34,7 @@ type flow struct {
 const maxFlows = 4096
 
 // mruLen is how many recent flows the flow symbol can name.
-const mruLen = 12
+const mruLen = 256
 
 // flowTable holds the flows and a most-recently-used list of them.
 type flowTable struct {

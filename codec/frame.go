@@ -123,44 +123,101 @@ func (s *state) numAt(field uint32, b []byte, off, width int, pred uint64) uint6
 	return binary.BigEndian.Uint64(append(make([]byte, 8-width), b[off:off+width]...))
 }
 
-// frame codes the captured bytes b of one packet (len(b) is known to both sides).
-func (s *state) frame(b []byte, link uint32) {
+// flowSymbol codes which flow the next frame belongs to: its rank among the recent flows,
+// "a new flow" or "no flow" (not IPv4 TCP/UDP with complete headers). The encoder passes the
+// frame's bytes; the decoder passes nil and gets the symbol. Ranks are coded as a bucket (rank
+// 0, 1, 2-3, 4-7, ...) and the offset in it.
+func (s *state) flowSymbol(b []byte, link uint32) uint32 {
+	sym := uint32(symNone)
+	if s.enc {
+		if k, ok := flowOf(link, b); ok {
+			sym = symNew
+			if i := s.flows.index(k); i >= 0 {
+				sym = uint32(i)
+			}
+		}
+	}
+	bucket, off, nbits := uint32(0), uint32(0), uint(0)
+	switch {
+	case sym == symNone:
+		bucket = 10
+	case sym == symNew:
+		bucket = 9
+	case sym == 0:
+		bucket = 0
+	default:
+		nbits = uint(bitsLen(sym) - 1)
+		bucket, off = uint32(nbits)+1, sym-1<<nbits
+	}
+	s.account(CatIPTCP, 0)
+	bucket = s.flowSym.code(&s.k, s.prevSym, bucket)
+	s.prevSym = bucket
+	switch {
+	case bucket == 10:
+		return symNone
+	case bucket == 9:
+		return symNew
+	case bucket == 0:
+		return 0
+	case bucket > 10:
+		s.k.err = errCorrupt("flow symbol bucket %d", bucket)
+		return symNone
+	}
+	nbits = uint(bucket - 1)
+	off = s.k.tree(s.flowOff[nbits][:], nbits, off, 60)
+	sym = 1<<nbits + off
+	if int(sym) >= len(s.flows.mru) {
+		s.k.err = errCorrupt("flow symbol %d names no recent flow", sym)
+		return symNone
+	}
+	return sym
+}
+
+func bitsLen(v uint32) int {
+	n := 0
+	for ; v != 0; v >>= 1 {
+		n++
+	}
+	return n
+}
+
+// The flow symbols that are not ranks.
+const (
+	symNew  = 1 << 20
+	symNone = 1<<20 + 1
+)
+
+// symFlow returns the flow the symbol names, nil for a new flow.
+func (s *state) symFlow(sym uint32) *flow {
+	if sym < uint32(len(s.flows.mru)) {
+		return s.flows.mru[sym]
+	}
+	return nil
+}
+
+// frame codes the captured bytes b of one packet (len(b) is known to both sides) whose flow
+// symbol sym was coded before its length.
+func (s *state) frame(b []byte, link uint32, sym uint32) {
 	n := len(b)
 	if cap(s.cov) < n {
 		s.cov = make([]bool, n)
 	}
 	s.cov = s.cov[:n]
 	clear(s.cov)
-
-	// The flow symbol: an index into the recent flows, "new flow" or "no flow".
-	sym := uint32(mruLen + 1)
-	if k, ok := flowOf(link, b); ok {
-		sym = mruLen
-		if i := s.flows.index(k); i >= 0 {
-			sym = uint32(i)
-		}
-	}
-	sym = s.flowSym.code(&s.k, s.prevSym&15, sym)
-	s.prevSym = sym
 	if s.k.err != nil {
 		return
 	}
-	if sym > mruLen {
+	if sym == symNone {
 		s.other(b, link)
 		return
 	}
-	if int(sym) < mruLen && int(sym) >= len(s.flows.mru) {
-		s.k.err = errCorrupt("flow symbol %d names no recent flow", sym)
-		return
-	}
-	var tpl *flow
-	switch {
-	case sym < mruLen:
-		tpl = s.flows.mru[sym]
-	case len(s.flows.mru) > 0:
-		tpl = s.flows.mru[0]
-	default:
-		tpl = &flow{}
+	tpl := s.symFlow(sym)
+	if tpl == nil {
+		if len(s.flows.mru) > 0 {
+			tpl = s.flows.mru[0]
+		} else {
+			tpl = &flow{}
+		}
 	}
 	s.flowFrame(b, link, sym, tpl)
 }
@@ -205,12 +262,7 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 	s.mark(off, 1)
 	ihl := int(b[off]&15) * 4
 	t := off + ihl
-	var pk flowKey
-	if sym < mruLen {
-		pk = tpl.key
-	} else if len(s.flows.mru) > 0 {
-		pk = s.flows.mru[0].key
-	}
+	pk := tpl.key
 	for i := 0; i < 4; i++ {
 		b[off+12+i] = s.pbyte(fIPv4Addr, uint32(i), pk.src[i], b[off+12+i])
 		b[off+16+i] = s.pbyte(fIPv4Addr, uint32(4+i), pk.dst[i], b[off+16+i])
@@ -219,7 +271,7 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 	b[off+9] = s.pbyte(fIPv4, 9, pk.proto, b[off+9])
 	s.mark(off+9, 1)
 	proto := b[off+9]
-	if ihl < 20 || proto != 6 && proto != 17 || n < t+8 {
+	if ihl < 20 || proto != 6 && proto != 17 || n < t+8 || sym != symNew && s.symFlow(sym) == nil {
 		s.k.err = errCorrupt("flow frame with header length %d, protocol %d", ihl, proto)
 		return
 	}
@@ -296,10 +348,12 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 	if end > pay {
 		if proto == 6 && (!f.seqOK || seq == f.nextSeq) {
 			for i := pay; i < end; i++ {
-				ctx, pred := f.mq.context()
+				ctx, _ := f.mq.context()
+				s.account(f.mq.category(), 1)
 				b[i] = s.payload.code(&s.k, ctx, b[i])
-				_ = pred
-				f.mq.push(b[i])
+				if f.mq.push(b[i]) && s.k.stats != nil {
+					s.k.stats.Messages++
+				}
 			}
 		} else {
 			s.gbytes(fPayload, b[pay:end])
@@ -310,6 +364,7 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 	var p1 byte
 	for i := range b {
 		if !s.cov[i] && i != off+10 && i != off+11 && !(proto == 6 && (i == t+16 || i == t+17)) && !(proto == 17 && (i == t+6 || i == t+7)) {
+			s.account(CatOther, 1)
 			b[i] = s.generic.code(&s.k, hash(fRest, uint32(p1)), b[i])
 			p1 = b[i]
 		}
@@ -321,11 +376,18 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 	if proto == 17 {
 		sumOff = t + 6
 	}
-	pred := uint64(binary.BigEndian.Uint16(f.tcp[sumOff-t:]))
-	if off+total <= n && total >= ihl+hl {
-		pred = uint64(checksumL4(b[off+12:off+20], proto, b[t:off+total], sumOff-t))
+	// Three predictions: the right checksum; the partial one that checksum offload leaves
+	// (the pseudo-header sum, when capturing on the sending host); the flow's last one.
+	last := uint64(binary.BigEndian.Uint16(f.tcp[sumOff-t:]))
+	preds := [3]uint64{last, last, last}
+	if total >= ihl {
+		preds[1] = uint64(pseudoSum(b[off+12:off+20], proto, total-ihl))
 	}
-	s.numAt(fTCPSum, b, sumOff, 2, pred)
+	if off+total <= n && total >= ihl+hl {
+		preds[0] = uint64(checksumL4(b[off+12:off+20], proto, b[t:off+total], sumOff-t))
+	}
+	s.choiceAt(fTCPSum, b, sumOff, preds[:])
+	f.capLen = uint32(n)
 
 	// Remember this frame's headers for the next of the flow.
 	f.link = append(f.link[:0], b[:off]...)
@@ -386,6 +448,40 @@ func (s *state) tcpOptions(b []byte, t, hl int, f, rev *flow) {
 		}
 		i += l - 2
 	}
+}
+
+// choiceAt codes the big-endian 2-byte field at b[off:] as one of several predictions or,
+// if it is none of them, as a difference from the first.
+func (s *state) choiceAt(field uint32, b []byte, off int, preds []uint64) {
+	v := uint64(binary.BigEndian.Uint16(b[off:]))
+	s.account(fieldCat(field), 2)
+	for i, p := range preds {
+		eq := 0
+		if v == p {
+			eq = 1
+		}
+		if s.k.bit(&s.choice[(field*4+uint32(i))%uint32(len(s.choice))], eq, 255) == 1 {
+			binary.BigEndian.PutUint16(b[off:], uint16(p))
+			s.mark(off, 2)
+			return
+		}
+	}
+	// None: code the difference from the first prediction (which the flags say is wrong).
+	s.numAt(field, b, off, 2, preds[0])
+}
+
+// pseudoSum is the folded, uncomplemented sum of the TCP/UDP pseudo header: what the stack
+// leaves in the checksum field for the network card to complete (checksum offload).
+func pseudoSum(addrs []byte, proto byte, l4len int) uint16 {
+	var sum uint32
+	for i := 0; i < 8; i += 2 {
+		sum += uint32(addrs[i])<<8 | uint32(addrs[i+1])
+	}
+	sum += uint32(proto) + uint32(l4len)
+	for sum>>16 != 0 {
+		sum = sum&0xffff + sum>>16
+	}
+	return uint16(sum)
 }
 
 // checksumIPv4 computes the header checksum of h with the checksum field taken as zero.

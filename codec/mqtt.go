@@ -5,6 +5,7 @@ package codec
 // can predict each byte from the same position of the last packet of the same type.
 type mqttTrack struct {
 	st   uint8  // 0: first byte next, 1: remaining length, 2: body
+	vh   uint32 // position where the payload starts (end of the variable header), when known
 	typ  byte   // first byte of the current packet
 	left uint32 // body bytes left
 	mult uint32
@@ -33,8 +34,8 @@ func (m *mqttTrack) context() (uint32, byte) {
 	return hash(fMQTT, uint32(m.st), uint32(m.typ), pos, uint32(m.prev)) ^ uint32(pred)<<24, pred
 }
 
-// push advances the framing by byte b.
-func (m *mqttTrack) push(b byte) {
+// push advances the framing by byte b; it reports whether b ended a packet.
+func (m *mqttTrack) push(b byte) bool {
 	m.prev = b
 	if len(m.cur) < keepMsg {
 		m.cur = append(m.cur, b)
@@ -49,17 +50,59 @@ func (m *mqttTrack) push(b byte) {
 		m.nlen++
 		if b&0x80 == 0 || m.nlen == 4 {
 			m.st = 2
+			m.vh = m.pos + varHeaderLen(m.typ)
 		}
 	case 2:
 		m.left--
+		if m.typ>>4 == 3 && m.pos == m.vh0()+2 && len(m.cur) >= int(m.pos) {
+			// PUBLISH: topic length known, then the packet identifier if QoS > 0.
+			tl := uint32(m.cur[m.pos-2])<<8 | uint32(m.cur[m.pos-1])
+			m.vh = m.pos + tl
+			if m.typ&0x06 != 0 {
+				m.vh += 2
+			}
+		}
 	}
 	if m.st == 2 && m.left == 0 {
 		m.end()
+		return true
 	}
+	return false
 }
 
 func (m *mqttTrack) end() {
 	t := m.typ >> 4
 	m.last[t] = append(m.last[t][:0], m.cur...)
 	m.cur, m.st, m.pos = m.cur[:0], 0, 0
+}
+
+// category says whether the next byte is in a fixed header, a variable header or a payload.
+func (m *mqttTrack) category() Category {
+	switch {
+	case m.st != 2:
+		return CatMQTTFixed
+	case m.pos < m.vh:
+		return CatMQTTVar
+	}
+	return CatMQTTPay
+}
+
+// vh0 returns the position of the first byte after the fixed header.
+func (m *mqttTrack) vh0() uint32 { return 1 + uint32(m.nlen) }
+
+// varHeaderLen is the length of the variable header of a packet of first byte typ, as far as
+// it is fixed (PUBLISH: the topic length field, the rest found when it is read; MQTT 5
+// properties are counted as payload).
+func varHeaderLen(typ byte) uint32 {
+	switch typ >> 4 {
+	case 1:
+		return 10
+	case 2:
+		return 2
+	case 3:
+		return 2
+	case 4, 5, 6, 7, 8, 9, 10, 11:
+		return 2
+	}
+	return 0
 }

@@ -50,6 +50,8 @@ type state struct {
 	hit     *symModel   // "equals the prediction" flags
 	kinds   *symModel
 	flowSym *symModel
+	flowOff [8][256]bit // offsets within the rank buckets
+	choice  [256]bit    // which of several predictions a field equals
 
 	order    binary.ByteOrder // of the current section
 	nano     bool
@@ -87,6 +89,7 @@ func newState() *state {
 // num codes a width-byte integer field against a prediction: a flag says whether it equals
 // pred, and if not the difference is coded a byte at a time, most significant first.
 func (s *state) num(field uint32, width int, pred, v uint64) uint64 {
+	s.account(fieldCat(field), width)
 	mask := uint64(1)<<(8*width) - 1
 	if width == 8 {
 		mask = ^uint64(0)
@@ -118,14 +121,24 @@ func (s *state) num(field uint32, width int, pred, v uint64) uint64 {
 
 // pbyte codes one structured byte with its predicted value.
 func (s *state) pbyte(field, pos uint32, pred, v byte) byte {
+	s.account(fieldCat(field), 1)
 	return s.bytes.code(&s.k, hash(field, pos, uint32(pred)), v)
 }
 
 // gbytes codes bytes with an order-2 context model of the given field.
 func (s *state) gbytes(field uint32, b []byte) {
+	s.account(fieldCat(field), len(b))
 	var p1, p2 byte
 	for i := range b {
 		b[i] = s.generic.code(&s.k, hash(field, uint32(p1), uint32(p2)), b[i])
 		p2, p1 = p1, b[i]
+	}
+}
+
+// account sets the category of what is coded next and counts its bytes.
+func (s *state) account(c Category, n int) {
+	s.k.cat = c
+	if s.k.stats != nil {
+		s.k.stats.Bytes[c] += int64(n)
 	}
 }

@@ -23,12 +23,22 @@ type Stats struct {
 	Opaque  int64 // bytes coded as opaque (not parseable as a capture)
 	ParseAt int64 // offset where parsing stopped, or -1
 	Reason  error // why parsing stopped, if it did
+	Bits    codec.Stats // where the bits went (with Config.Stats)
+}
+
+// Config tunes Encode. The zero value is the default.
+type Config struct {
+	// Stats measures where the bits go (Stats.Bits); it slows compression a little.
+	Stats bool
 }
 
 // Encode compresses the capture read from r and writes the .mqz file to w. Input that is not a
 // valid capture is still compressed losslessly (from the first byte that does not parse, as
 // opaque bytes); Stats.Reason says why.
-func Encode(w io.Writer, r io.Reader) (Stats, error) {
+func Encode(w io.Writer, r io.Reader) (Stats, error) { return EncodeConfig(w, r, Config{}) }
+
+// EncodeConfig is Encode with a configuration.
+func EncodeConfig(w io.Writer, r io.Reader, cfg Config) (Stats, error) {
 	st := Stats{ParseAt: -1}
 	ww, err := wire.NewWriter(w, wire.Header{})
 	if err != nil {
@@ -36,6 +46,9 @@ func Encode(w io.Writer, r io.Reader) (Stats, error) {
 	}
 	ae := arith.NewEncoder(ww)
 	enc := codec.NewEncoder(ae)
+	if cfg.Stats {
+		enc.Measure()
+	}
 	tee := &keeper{r: r}
 	crc := uint32(0)
 	emit := func(kind codec.Kind, b []byte) error {
@@ -98,6 +111,7 @@ func Encode(w io.Writer, r io.Reader) (Stats, error) {
 		return st, err
 	}
 	st.Out = ww.Size()
+	st.Bits = enc.Stats()
 	return st, nil
 }
 

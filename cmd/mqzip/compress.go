@@ -28,6 +28,7 @@ func compressCommand() *cli.Command {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (\"-\": standard output; default: the input's name + .mqz)"},
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "overwrite the output file if it exists"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not print the summary on standard error"},
+			&cli.BoolFlag{Name: "stats", Usage: "print where the bits went: by category (capture structure, timestamps, link, IP/TCP, MQTT fixed header, variable header, payload, other) and per MQTT message"},
 		},
 		Action: runCompress,
 	}
@@ -97,7 +98,7 @@ func runCompress(c *cli.Context) error {
 		return err
 	}
 	start := time.Now()
-	st, err := encoder.Encode(out, bufio.NewReaderSize(in, 1<<20))
+	st, err := encoder.EncodeConfig(out, bufio.NewReaderSize(in, 1<<20), encoder.Config{Stats: c.Bool("stats")})
 	if cerr := closeOut(); err == nil {
 		err = cerr
 	}
@@ -111,6 +112,9 @@ func runCompress(c *cli.Context) error {
 		d := time.Since(start).Seconds()
 		fmt.Fprintf(os.Stderr, "mqzip compress: %s: %d bytes -> %d bytes (%.2fx, %.2f bits per byte), %d frames, %.1f MB/s\n",
 			name, st.In, st.Out, float64(st.In)/float64(max(st.Out, 1)), 8*float64(st.Out)/float64(max(st.In, 1)), st.Frames, float64(st.In)/1e6/d)
+		if c.Bool("stats") {
+			fmt.Fprint(os.Stderr, st.Bits.Format())
+		}
 		if st.Reason != nil {
 			fmt.Fprintf(os.Stderr, "mqzip compress: note: the input stops parsing as a capture at offset %d (%v); its last %d bytes were compressed as opaque bytes\n", st.ParseAt, st.Reason, st.Opaque)
 		}
