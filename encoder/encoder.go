@@ -16,13 +16,13 @@ import (
 
 // Stats says what Encode did.
 type Stats struct {
-	In      int64 // bytes of capture read
-	Out     int64 // bytes of .mqz written
-	Blocks  int   // capture blocks coded
-	Frames  int   // of them, packets
-	Opaque  int64 // bytes coded as opaque (not parseable as a capture)
-	ParseAt int64 // offset where parsing stopped, or -1
-	Reason  error // why parsing stopped, if it did
+	In      int64       // bytes of capture read
+	Out     int64       // bytes of .mqz written
+	Blocks  int         // capture blocks coded
+	Frames  int         // of them, packets
+	Opaque  int64       // bytes coded as opaque (not parseable as a capture)
+	ParseAt int64       // offset where parsing stopped, or -1
+	Reason  error       // why parsing stopped, if it did
 	Bits    codec.Stats // where the bits went (with Config.Stats)
 }
 
