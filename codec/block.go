@@ -118,13 +118,12 @@ func (s *state) pcapRecord(b []byte) []byte {
 	if !ok {
 		return b
 	}
-	s.prevSec = uint32(s.ord(fTSSec, b, 0, 4, uint64(s.prevSec)))
-	s.prevFrac = uint32(s.ord(fTSFrac, b, 4, 4, uint64(s.prevFrac)))
 	var data []byte
 	if s.enc && len(b) >= hl {
 		data = b[hl:]
 	}
 	sym := s.flowSymbol(data, s.link)
+	s.pcapTime(b, sym)
 	capLen := s.ord(fCapLen, b, 8, 4, uint64(s.predCap(sym)))
 	s.prevCap = uint32(capLen)
 	s.ord(fOrigLen, b, 12, 4, capLen)
@@ -174,9 +173,6 @@ func (s *state) ngBlock(b []byte) []byte {
 	}
 	iface := s.ord(fNgIface, b, 8, 4, uint64(s.prevIface))
 	s.prevIface = uint32(iface)
-	hi := s.ord(fTSSec, b, 12, 4, s.prevTS>>32)
-	lo := s.ord(fTSFrac, b, 16, 4, s.prevTS&0xffffffff)
-	s.prevTS = hi<<32 | lo
 	link := uint32(0xffffffff)
 	if int(iface) < len(s.ngLinks) {
 		link = s.ngLinks[iface]
@@ -186,6 +182,11 @@ func (s *state) ngBlock(b []byte) []byte {
 		data = b[28:min(len(b), 28+int(s.order.Uint32(b[20:])))]
 	}
 	sym := s.flowSymbol(data, link)
+	ts := uint64(s.order.Uint32(b[12:]))<<32 | uint64(s.order.Uint32(b[16:]))
+	ts = uint64(s.timeDelta(sym, int64(ts-s.prevTS))) + s.prevTS
+	s.order.PutUint32(b[12:], uint32(ts>>32))
+	s.order.PutUint32(b[16:], uint32(ts))
+	s.prevTS = ts
 	capLen := int(s.ord(fCapLen, b, 20, 4, uint64(s.predCap(sym))))
 	s.prevCap = uint32(capLen)
 	s.ord(fOrigLen, b, 24, 4, uint64(capLen))
@@ -244,4 +245,89 @@ func (s *state) predCap(sym uint32) uint32 {
 		return f.capLen
 	}
 	return s.prevCap
+}
+
+// pcapTime codes the timestamp of a pcap record: as the difference from the previous record's
+// when its fraction is in range (the usual case), else as its two raw fields.
+func (s *state) pcapTime(b []byte, sym uint32) {
+	unit := uint64(1e6)
+	if s.nano {
+		unit = 1e9
+	}
+	sec, frac := uint64(s.order.Uint32(b[0:])), uint64(s.order.Uint32(b[4:]))
+	ok := 0
+	if frac < unit {
+		ok = 1
+	}
+	s.account(CatTime, 8)
+	if s.k.bit(&s.tsOK, ok, 255) == 0 {
+		s.prevSec = uint32(s.ord(fTSSec, b, 0, 4, uint64(s.prevSec)))
+		s.prevFrac = uint32(s.ord(fTSFrac, b, 4, 4, uint64(s.prevFrac)))
+		return
+	}
+	t := sec*unit + frac
+	t = uint64(s.timeDelta(sym, int64(t-s.prevT))) + s.prevT
+	s.prevT = t
+	s.order.PutUint32(b[0:], uint32(t/unit))
+	s.order.PutUint32(b[4:], uint32(t%unit))
+}
+
+// timeDelta codes the time from the previous frame, in the capture's units: its bit length
+// in the context of the frame's flow (replies follow requests closely, periodic publishes
+// repeat their gaps), its sign, its top bits modelled and the rest raw.
+func (s *state) timeDelta(sym uint32, d int64) int64 {
+	s.account(CatTime, 0)
+	f := s.symFlow(sym)
+	var prevNb uint32
+	if f != nil {
+		prevNb = uint32(f.gapBits)
+	}
+	mag := uint64(d)
+	if d < 0 {
+		mag = uint64(-d)
+	}
+	nb := uint32(bitsLen64(mag))
+	ctx := (min(s.prevSym, 10)*66+prevNb)*2 + uint32(s.lastNb&1)
+	nb = s.tsBits.code(&s.k, ctx, nb)
+	if nb > 64 {
+		s.k.err = errCorrupt("time difference of %d bits", nb)
+		return 0
+	}
+	s.lastNb = uint8(nb)
+	if f != nil {
+		f.gapBits = uint8(nb)
+	}
+	if nb == 0 {
+		return 0
+	}
+	neg := 0
+	if d < 0 {
+		neg = 1
+	}
+	neg = s.k.bit(&s.tsSign[nb], neg, 60)
+	// The bits below the leading one: the top 4 modelled, the rest raw.
+	rest := uint(nb - 1)
+	top := min(rest, 4)
+	v := uint64(1)
+	hi := uint32(mag>>(rest-top)) & (1<<top - 1)
+	hi = s.k.tree(s.tsTop[nb][:], top, hi, 60)
+	v = v<<top | uint64(hi)
+	low := rest - top
+	for low > 0 {
+		n := min(low, 16)
+		low -= n
+		v = v<<n | uint64(s.k.raw(uint32(mag>>low)&(1<<n-1), int(n)))
+	}
+	if neg == 1 {
+		return -int64(v)
+	}
+	return int64(v)
+}
+
+func bitsLen64(v uint64) int {
+	n := 0
+	for ; v != 0; v >>= 1 {
+		n++
+	}
+	return n
 }

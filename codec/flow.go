@@ -22,6 +22,7 @@ type flow struct {
 	ipLen   int
 	tcpLen  int
 	capLen  uint32 // captured length of the last frame
+	gapBits uint8  // bit length of the time difference before its last frame
 	nextSeq uint32 // sequence number after the last segment
 	seqOK   bool
 	tsval   uint32 // last TCP timestamp value

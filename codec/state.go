@@ -52,6 +52,12 @@ type state struct {
 	flowSym *symModel
 	flowOff [8][256]bit // offsets within the rank buckets
 	choice  [256]bit    // which of several predictions a field equals
+	tsOK    bit
+	tsBits  *symModel   // bit length of time differences
+	tsSign  [65]bit
+	tsTop   [65][16]bit
+	prevT   uint64 // time of the previous pcap record, in its units
+	lastNb  uint8
 
 	order    binary.ByteOrder // of the current section
 	nano     bool
@@ -81,6 +87,7 @@ func newState() *state {
 		hit:     newSymModel(1, 4096),
 		kinds:   newSymModel(3, 8),
 		flowSym: newSymModel(4, 16),
+		tsBits:  newSymModel(7, 11*66*2+2),
 		order:   binary.LittleEndian,
 		flows:   newFlowTable(),
 	}
