@@ -53,7 +53,7 @@ type state struct {
 	flowOff [8][256]bit // offsets within the rank buckets
 	choice  [256]bit    // which of several predictions a field equals
 	tsOK    bit
-	tsBits  *symModel   // bit length of time differences
+	tsBits  *symModel // bit length of time differences
 	tsSign  [65]bit
 	tsTop   [65][16]bit
 	prevT   uint64 // time of the previous pcap record, in its units
