@@ -182,6 +182,7 @@ func (s *state) ngBlock(b []byte) []byte {
 		data = b[28:min(len(b), 28+int(s.order.Uint32(b[20:])))]
 	}
 	sym := s.flowSymbol(data, link)
+	s.account(CatTime, 8)
 	ts := uint64(s.order.Uint32(b[12:]))<<32 | uint64(s.order.Uint32(b[16:]))
 	ts = uint64(s.timeDelta(sym, int64(ts-s.prevTS))) + s.prevTS
 	s.order.PutUint32(b[12:], uint32(ts>>32))
@@ -276,7 +277,6 @@ func (s *state) pcapTime(b []byte, sym uint32) {
 // in the context of the frame's flow (replies follow requests closely, periodic publishes
 // repeat their gaps), its sign, its top bits modelled and the rest raw.
 func (s *state) timeDelta(sym uint32, d int64) int64 {
-	s.account(CatTime, 0)
 	f := s.symFlow(sym)
 	var prevNb uint32
 	if f != nil {

@@ -222,6 +222,39 @@ func (s *state) frame(b []byte, link uint32, sym uint32) {
 	s.flowFrame(b, link, sym, tpl)
 }
 
+// newFlowKey codes the key of a new flow as one of the keys that new flows usually have, given
+// the most recent flow's key k: the reverse of it (the reply to a SYN), or either with the
+// client's port (the higher one) one more (the next connection of a client), or, failing
+// those, k itself as the prediction of the key's bytes.
+func (s *state) newFlowKey(b []byte, link uint32, k flowKey) (flowKey, bool) {
+	next := func(k flowKey) flowKey {
+		if k.sport > k.dport {
+			k.sport++
+		} else {
+			k.dport++
+		}
+		return k
+	}
+	cands := [4]flowKey{k.reverse(), k, next(k.reverse()), next(k)}
+	c := uint32(len(cands))
+	if s.enc {
+		if actual, ok := flowOf(link, b); ok {
+			for i, x := range cands {
+				if x == actual {
+					c = uint32(i)
+					break
+				}
+			}
+		}
+	}
+	c = s.newKey.code(&s.k, s.lastNewKey, c)
+	s.lastNewKey = c
+	if c < uint32(len(cands)) {
+		return cands[c], c%2 == 0
+	}
+	return k, false
+}
+
 // other codes a frame that is not IPv4 TCP/UDP with complete headers.
 func (s *state) other(b []byte, link uint32) {
 	for i := range b {
@@ -238,6 +271,18 @@ func (s *state) other(b []byte, link uint32) {
 // headers predict this frame's.
 func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 	n := len(b)
+	pk, linkTpl := tpl.key, tpl.link
+	if sym == symNew {
+		var reversed bool
+		pk, reversed = s.newFlowKey(b, link, tpl.key)
+		if reversed && link == linkEthernet && len(linkTpl) >= 12 {
+			// The reply's frames swap the MAC addresses of the request's.
+			sw := append([]byte(nil), linkTpl...)
+			copy(sw[0:6], linkTpl[6:12])
+			copy(sw[6:12], linkTpl[0:6])
+			linkTpl = sw
+		}
+	}
 	// Link-layer header, progressively: its length depends on its bytes.
 	off, ipv4 := 0, false
 	for {
@@ -250,7 +295,7 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 			s.k.err = errCorrupt("frame too short for its link header")
 			return
 		}
-		s.tbytes(fLink, b, off, need-off, tail(tpl.link, off))
+		s.tbytes(fLink, b, off, need-off, tail(linkTpl, off))
 		off = need
 	}
 	if !ipv4 || n < off+20 {
@@ -262,7 +307,7 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 	s.mark(off, 1)
 	ihl := int(b[off]&15) * 4
 	t := off + ihl
-	pk := tpl.key
+
 	for i := 0; i < 4; i++ {
 		b[off+12+i] = s.pbyte(fIPv4Addr, uint32(i), pk.src[i], b[off+12+i])
 		b[off+16+i] = s.pbyte(fIPv4Addr, uint32(4+i), pk.dst[i], b[off+16+i])

@@ -44,20 +44,22 @@ const (
 type state struct {
 	k coder
 
-	bytes   *byteModels // structured bytes: context = field, position, predicted byte
-	generic *byteModels // bytes with no structure: context = field, previous bytes
-	payload *byteModels // TCP payload bytes
-	hit     *symModel   // "equals the prediction" flags
-	kinds   *symModel
-	flowSym *symModel
-	flowOff [8][256]bit // offsets within the rank buckets
-	choice  [256]bit    // which of several predictions a field equals
-	tsOK    bit
-	tsBits  *symModel // bit length of time differences
-	tsSign  [65]bit
-	tsTop   [65][16]bit
-	prevT   uint64 // time of the previous pcap record, in its units
-	lastNb  uint8
+	bytes      *byteModels // structured bytes: context = field, position, predicted byte
+	generic    *byteModels // bytes with no structure: context = field, previous bytes
+	payload    *byteModels // TCP payload bytes
+	hit        *symModel   // "equals the prediction" flags
+	kinds      *symModel
+	flowSym    *symModel
+	flowOff    [8][256]bit // offsets within the rank buckets
+	choice     [256]bit    // which of several predictions a field equals
+	tsOK       bit
+	newKey     *symModel // which usual key a new flow has
+	lastNewKey uint32
+	tsBits     *symModel // bit length of time differences
+	tsSign     [65]bit
+	tsTop      [65][16]bit
+	prevT      uint64 // time of the previous pcap record, in its units
+	lastNb     uint8
 
 	order    binary.ByteOrder // of the current section
 	nano     bool
@@ -88,6 +90,7 @@ func newState() *state {
 		kinds:   newSymModel(3, 8),
 		flowSym: newSymModel(4, 16),
 		tsBits:  newSymModel(7, 11*66*2+2),
+		newKey:  newSymModel(3, 8),
 		order:   binary.LittleEndian,
 		flows:   newFlowTable(),
 	}
