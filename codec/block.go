@@ -188,6 +188,7 @@ func (s *state) ngBlock(b []byte) []byte {
 	s.order.PutUint32(b[12:], uint32(ts>>32))
 	s.order.PutUint32(b[16:], uint32(ts))
 	s.prevTS = ts
+	s.now = int64(ts) * 1000 // pcapng's default resolution is microseconds
 	capLen := int(s.ord(fCapLen, b, 20, 4, uint64(s.predCap(sym))))
 	s.prevCap = uint32(capLen)
 	s.ord(fOrigLen, b, 24, 4, uint64(capLen))
@@ -269,6 +270,10 @@ func (s *state) pcapTime(b []byte, sym uint32) {
 	t := sec*unit + frac
 	t = uint64(s.timeDelta(sym, int64(t-s.prevT))) + s.prevT
 	s.prevT = t
+	s.now = int64(t)
+	if !s.nano {
+		s.now *= 1000
+	}
 	s.order.PutUint32(b[0:], uint32(t/unit))
 	s.order.PutUint32(b[4:], uint32(t%unit))
 }

@@ -27,6 +27,7 @@ type flow struct {
 	seqOK   bool
 	tsval   uint32 // last TCP timestamp value
 	tsOK    bool
+	tsTime  int64 // time of the frame that carried tsval, ns
 	mq      mqttTrack
 	elem    *list.Element // in flowTable.lru
 }

@@ -320,8 +320,8 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 		s.k.err = errCorrupt("flow frame with header length %d, protocol %d", ihl, proto)
 		return
 	}
-	s.numAt(fTCP, b, t, 2, uint64(pk.sport))
-	s.numAt(fTCP, b, t+2, 2, uint64(pk.dport))
+	s.numAt(fTCPPort, b, t, 2, uint64(pk.sport))
+	s.numAt(fTCPPort, b, t+2, 2, uint64(pk.dport))
 	var key flowKey
 	copy(key.src[:], b[off+12:])
 	copy(key.dst[:], b[off+16:])
@@ -340,7 +340,18 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 	b[off+1] = s.pbyte(fIPv4, 1, f.ip[1], b[off+1])
 	s.mark(off+1, 1)
 	total := int(s.numAt(fIPv4Len, b, off+2, 2, uint64(min(n-off, 65535))))
-	s.numAt(fIPv4ID, b, off+4, 2, uint64(binary.BigEndian.Uint16(f.ip[4:])+1))
+	// The identifier: the flow's last plus one, the sending host's last plus one (a counter
+	// shared by its flows), zero (often with DF), or the flow's last.
+	lastID := binary.BigEndian.Uint16(f.ip[4:])
+	hostID, ok := s.hostIDs[key.src]
+	if !ok {
+		hostID = lastID
+	}
+	s.choiceAt(fIPv4ID, b, off+4, []uint64{uint64(lastID + 1), uint64(hostID + 1), 0, uint64(lastID)})
+	if len(s.hostIDs) >= maxFlows && !ok {
+		clear(s.hostIDs)
+	}
+	s.hostIDs[key.src] = binary.BigEndian.Uint16(b[off+4:])
 	s.tbytes(fIPv4, b, off+6, 3, f.ip[6:9])
 	if ihl > 20 {
 		if n < t {
@@ -382,8 +393,8 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 		b[t+13] = s.pbyte(fTCP, 13, f.tcp[13], b[t+13])
 		s.mark(t+13, 1)
 		flags = b[t+13]
-		s.numAt(fTCP, b, t+14, 2, uint64(binary.BigEndian.Uint16(f.tcp[14:])))
-		s.numAt(fTCP, b, t+18, 2, uint64(binary.BigEndian.Uint16(f.tcp[18:])))
+		s.numAt(fTCPWin, b, t+14, 2, uint64(binary.BigEndian.Uint16(f.tcp[14:])))
+		s.numAt(fTCPUrg, b, t+18, 2, uint64(binary.BigEndian.Uint16(f.tcp[18:])))
 		s.tcpOptions(b, t, hl, f, rev)
 	} else {
 		s.numAt(fUDP, b, t+4, 2, uint64(max(total-ihl, 0)))
@@ -477,11 +488,16 @@ func (s *state) tcpOptions(b []byte, t, hl int, f, rev *flow) {
 			continue // malformed: the remaining bytes are coded one by one
 		}
 		if kind == 8 && l == 10 {
+			// TSval: the flow's last advanced by the time since at 1000 Hz (Linux), or
+			// unchanged; a new flow's by its template's.
 			pv := uint64(f.tsval)
 			if !f.tsOK {
 				pv = uint64(binary.BigEndian.Uint32(f.tcp[i-t:]))
 			}
-			f.tsval = uint32(s.numAt(fTCPOpt, b, i, 4, pv))
+			ms := uint64(max(s.now-f.tsTime, 0) / 1e6)
+			s.choice4(fTCPTSval, b, i, []uint64{(pv + ms) & 0xffffffff, pv})
+			f.tsval = binary.BigEndian.Uint32(b[i:])
+			f.tsTime = s.now
 			f.tsOK = true
 			pe := uint64(binary.BigEndian.Uint32(f.tcp[i+4-t:]))
 			if rev != nil && rev.tsOK {
@@ -493,6 +509,24 @@ func (s *state) tcpOptions(b []byte, t, hl int, f, rev *flow) {
 		}
 		i += l - 2
 	}
+}
+
+// choice4 is choiceAt for 4-byte fields.
+func (s *state) choice4(field uint32, b []byte, off int, preds []uint64) {
+	v := uint64(binary.BigEndian.Uint32(b[off:]))
+	s.account(fieldCat(field), 4)
+	for i, p := range preds {
+		eq := 0
+		if v == p {
+			eq = 1
+		}
+		if s.k.bit(&s.choice[(field*4+uint32(i))%uint32(len(s.choice))], eq, 255) == 1 {
+			binary.BigEndian.PutUint32(b[off:], uint32(p))
+			s.mark(off, 4)
+			return
+		}
+	}
+	s.numAt(field, b, off, 4, preds[0])
 }
 
 // choiceAt codes the big-endian 2-byte field at b[off:] as one of several predictions or,

@@ -37,6 +37,10 @@ const (
 	fIPv6Addr
 	fIPv6Len
 	fKind
+	fTCPPort
+	fTCPWin
+	fTCPUrg
+	fTCPTSval
 )
 
 // state is the model of one coding session: the encoder and the decoder each build their own,
@@ -53,7 +57,9 @@ type state struct {
 	flowOff    [8][256]bit // offsets within the rank buckets
 	choice     [256]bit    // which of several predictions a field equals
 	tsOK       bit
-	newKey     *symModel // which usual key a new flow has
+	hostIDs    map[[4]byte]uint16 // last IPv4 identifier sent by each host
+	now        int64              // time of the current frame, ns (0 if unknown)
+	newKey     *symModel          // which usual key a new flow has
 	lastNewKey uint32
 	tsBits     *symModel // bit length of time differences
 	tsSign     [65]bit
@@ -93,6 +99,7 @@ func newState() *state {
 		newKey:  newSymModel(3, 8),
 		order:   binary.LittleEndian,
 		flows:   newFlowTable(),
+		hostIDs: map[[4]byte]uint16{},
 	}
 }
 

@@ -83,7 +83,7 @@ func fieldCat(f uint32) Category {
 		return CatTime
 	case fLink:
 		return CatLink
-	case fIPv4, fIPv4Addr, fIPv4Len, fIPv4ID, fIPv4Sum, fTCP, fTCPSeq, fTCPAck, fTCPOpt, fTCPSum, fUDP, fUDPSum, fIPv6, fIPv6Addr, fIPv6Len:
+	case fIPv4, fIPv4Addr, fIPv4Len, fIPv4ID, fIPv4Sum, fTCP, fTCPSeq, fTCPAck, fTCPOpt, fTCPSum, fUDP, fUDPSum, fIPv6, fIPv6Addr, fIPv6Len, fTCPPort, fTCPWin, fTCPUrg, fTCPTSval:
 		return CatIPTCP
 	case fPayload, fRest, fTail, fGeneric:
 		return CatOther
