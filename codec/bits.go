@@ -61,6 +61,13 @@ type coder struct {
 	err   error    // sticky
 	stats *Stats   // where the bits go, when measured
 	cat   Category // the category of what is being coded
+	undo  *[]undoEntry
+}
+
+// undoEntry is a bit model as it was before an update that may have to be undone.
+type undoEntry struct {
+	m   *bit
+	old bit
 }
 
 // bit codes one bit with model m and returns it.
@@ -81,6 +88,9 @@ func (k *coder) bit(m *bit, v int, limit uint8) int {
 	}
 	if k.stats != nil {
 		k.cost(freq[v])
+	}
+	if k.undo != nil {
+		*k.undo = append(*k.undo, undoEntry{m, *m})
 	}
 	m.update(v, limit)
 	return v

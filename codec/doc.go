@@ -23,7 +23,23 @@
 // tracker.
 package codec
 
-import "github.com/mqzip/mqzip/arith"
+import (
+	"crypto/sha256"
+	"fmt"
+
+	"github.com/mqzip/mqzip/arith"
+)
+
+// ModelVersion numbers the models of this package: any change to them that changes the coded
+// bits increments it, so that a file is never decoded with models other than those that coded
+// it.
+const ModelVersion = 3
+
+// ModelID returns the identifier of this package's models, which .mqz headers carry: the
+// SHA-256 of their name and version.
+func ModelID() [32]byte {
+	return sha256.Sum256([]byte(fmt.Sprintf("mqzip codec context models v%d", ModelVersion)))
+}
 
 // Encoder codes the blocks of a capture.
 type Encoder struct{ s *state }

@@ -407,8 +407,11 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 				ctx, _ := f.mq.context()
 				s.account(f.mq.category(), 1)
 				b[i] = s.payload.code(&s.k, ctx, b[i])
-				if f.mq.push(b[i]) && s.k.stats != nil {
-					s.k.stats.Messages++
+				if f.mq.push(b[i]) {
+					f.mq.end()
+					if s.k.stats != nil {
+						s.k.stats.Messages++
+					}
 				}
 			}
 		} else {

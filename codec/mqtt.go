@@ -34,7 +34,8 @@ func (m *mqttTrack) context() (uint32, byte) {
 	return hash(fMQTT, uint32(m.st), uint32(m.typ), pos, uint32(m.prev)) ^ uint32(pred)<<24, pred
 }
 
-// push advances the framing by byte b; it reports whether b ended a packet.
+// push advances the framing by byte b; it reports whether b ended a packet, in which case the
+// caller calls end once it commits to the packet.
 func (m *mqttTrack) push(b byte) bool {
 	m.prev = b
 	if len(m.cur) < keepMsg {
@@ -63,11 +64,7 @@ func (m *mqttTrack) push(b byte) bool {
 			}
 		}
 	}
-	if m.st == 2 && m.left == 0 {
-		m.end()
-		return true
-	}
-	return false
+	return m.st == 2 && m.left == 0
 }
 
 func (m *mqttTrack) end() {

@@ -14,6 +14,9 @@ import (
 	"github.com/mqzip/mqzip/wire"
 )
 
+// ErrModel reports a file made with models other than this build's.
+var ErrModel = errors.New("decoder: unknown model")
+
 // ErrMismatch reports a decoded capture whose length or CRC differs from the trailer's.
 var ErrMismatch = errors.New("decoder: restored capture does not match the original's checksum")
 
@@ -35,8 +38,9 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	if h := wr.Header(); h.ModelID != ([32]byte{}) {
-		return nil, fmt.Errorf("decoder: the file needs model %x, which this build does not have", h.ModelID[:8])
+	if h, want := wr.Header(), codec.ModelID(); h.ModelID != want {
+		return nil, fmt.Errorf("%w: the file was made with model %x, this build has model %x (codec models v%d): decompress it with the mqzip build that made it",
+			ErrModel, h.ModelID[:8], want[:8], codec.ModelVersion)
 	}
 	ad := arith.NewDecoder(wr)
 	return &Reader{wr: wr, ad: ad, dec: codec.NewDecoder(ad)}, nil

@@ -40,7 +40,7 @@ func Encode(w io.Writer, r io.Reader) (Stats, error) { return EncodeConfig(w, r,
 // EncodeConfig is Encode with a configuration.
 func EncodeConfig(w io.Writer, r io.Reader, cfg Config) (Stats, error) {
 	st := Stats{ParseAt: -1}
-	ww, err := wire.NewWriter(w, wire.Header{})
+	ww, err := wire.NewWriter(w, wire.Header{ModelID: codec.ModelID()})
 	if err != nil {
 		return st, err
 	}
