@@ -66,3 +66,52 @@ func TestMessageModelLink(t *testing.T) {
 		t.Logf("%s: %d messages, %.1f bytes each, %.2f bytes each on the link", name, n, float64(in)/float64(n), float64(out)/float64(n))
 	}
 }
+
+// TestMessageModelPartial feeds the link bytes one at a time to a receiver that tries to decode
+// after each: failed attempts must leave the model unchanged, and every message must come out
+// exactly once, as soon as its last byte has arrived.
+func TestMessageModelPartial(t *testing.T) {
+	f, err := os.Open(testcaps.Find(t, "misc/riskyduha-mqtt.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &msgs{by: map[int][]*conv.Message{}}
+	dissect.Run(f, dissect.Config{}, h)
+	f.Close()
+	ms := h.by[0]
+	var link bytes.Buffer
+	enc := arith.NewEncoder(&link)
+	em := NewMessageModel(MessageConfig{})
+	var ends []int // link offset where each message ends
+	for _, m := range ms {
+		if _, err := em.Code(enc, int(m.Dir)&1, m.Raw, nil); err != nil {
+			t.Fatal(err)
+		}
+		ends = append(ends, link.Len())
+	}
+	dm := NewMessageModel(MessageConfig{})
+	all := link.Bytes()
+	start, next, failures := 0, 0, 0
+	for have := 1; have <= len(all) && next < len(ms); have++ {
+		for next < len(ms) {
+			d := arith.NewDecoder(bytes.NewReader(all[start:have]))
+			got, err := dm.Code(d, int(ms[next].Dir)&1, nil, nil)
+			if err != nil {
+				failures++
+				break
+			}
+			if !bytes.Equal(got, ms[next].Raw) {
+				t.Fatalf("message %d decoded as %x, sent %x", next, got, ms[next].Raw)
+			}
+			if start+int(d.Offset()) != ends[next] || have < ends[next] {
+				t.Fatalf("message %d: decoded with %d of its bytes, ends at %d", next, start+int(d.Offset()), ends[next])
+			}
+			start += int(d.Offset())
+			next++
+		}
+	}
+	if next != len(ms) {
+		t.Fatalf("decoded %d of %d messages", next, len(ms))
+	}
+	t.Logf("%d messages over %d link bytes, %d early attempts undone", len(ms), len(all), failures)
+}
