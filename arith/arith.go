@@ -131,6 +131,8 @@ type MessageCoder interface {
 	CodeBit(p *Prob, bit int) (int, error)
 	// CodeBits codes the n low bits of v as raw bits and returns them.
 	CodeBits(v uint32, n int) (uint32, error)
+	// CodeBitP codes one bit with the probability p1 of a 1, in units of 2^-16.
+	CodeBitP(p1 uint32, bit int) (int, error)
 	// EndMessage ends the current message (the encoder flushes it, the decoder consumes
 	// the flush bytes).
 	EndMessage() error

@@ -76,18 +76,13 @@ func (k *coder) bit(m *bit, v int, limit uint8) int {
 		return 0
 	}
 	p1 := m.p1()
-	freq := [2]uint32{1<<probBits - p1, p1}
-	if err := k.tab.Set(freq[:]); err != nil {
-		k.err = err
-		return 0
-	}
-	v, err := k.c.Code(&k.tab, v)
+	v, err := k.c.CodeBitP(p1, v)
 	if err != nil {
 		k.err = err
 		return 0
 	}
 	if k.stats != nil {
-		k.cost(freq[v])
+		k.cost(pOf(p1, v))
 	}
 	if k.undo != nil {
 		*k.undo = append(*k.undo, undoEntry{m, *m})
@@ -119,4 +114,12 @@ func (k *coder) raw(v uint32, n int) uint32 {
 		k.stats.Bits[k.cat] += float64(n)
 	}
 	return v
+}
+
+// pOf returns the probability (of 2^16) of bit v when a 1 has probability p1.
+func pOf(p1 uint32, v int) uint32 {
+	if v == 1 {
+		return p1
+	}
+	return 1<<probBits - p1
 }

@@ -404,9 +404,8 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 	if end > pay {
 		if proto == 6 && (!f.seqOK || seq == f.nextSeq) {
 			for i := pay; i < end; i++ {
-				ctx, _ := f.mq.context()
 				s.account(f.mq.category(), 1)
-				b[i] = s.payload.code(&s.k, ctx, b[i])
+				b[i] = s.pay.code(&s.k, &f.mq, 0, b[i])
 				if f.mq.push(b[i]) {
 					f.mq.end()
 					if s.k.stats != nil {

@@ -11,7 +11,7 @@ import (
 // history, and both share the byte models.
 type MessageModel struct {
 	k     coder
-	bytes *byteModels
+	pay   *payloadModel
 	track [2]mqttTrack
 	max   int
 	log   []undoEntry
@@ -19,7 +19,8 @@ type MessageModel struct {
 
 // MessageConfig sizes a MessageModel. The zero value is the default.
 type MessageConfig struct {
-	// SlotBits is the log2 of the number of byte contexts (default 11: 2 MiB per connection).
+	// SlotBits is the log2 of the number of byte contexts of each of the payload model's
+	// context models (default 10: 4 MiB per connection).
 	SlotBits uint
 	// MaxPacket is the largest packet the decoder accepts (default 16 MiB); longer claims are
 	// corruption.
@@ -29,12 +30,12 @@ type MessageConfig struct {
 // NewMessageModel returns the model of a new connection.
 func NewMessageModel(cfg MessageConfig) *MessageModel {
 	if cfg.SlotBits == 0 || cfg.SlotBits > 20 {
-		cfg.SlotBits = 11
+		cfg.SlotBits = 10
 	}
 	if cfg.MaxPacket <= 0 {
 		cfg.MaxPacket = 16 << 20
 	}
-	return &MessageModel{bytes: newByteModels(cfg.SlotBits, 60), max: cfg.MaxPacket}
+	return &MessageModel{pay: newPayloadModel(cfg.SlotBits), max: cfg.MaxPacket}
 }
 
 // Code codes one complete MQTT packet sent in direction dir (0 or 1) through c and ends the
@@ -86,8 +87,7 @@ func (m *MessageModel) code(c arith.MessageCoder, dir int, t *mqttTrack, pkt, ds
 		if i >= m.max {
 			return dst, errCorrupt("packet longer than %d bytes", m.max)
 		}
-		ctx, _ := t.context()
-		v = m.bytes.code(&m.k, ctx^uint32(dir)<<31, v)
+		v = m.pay.code(&m.k, t, uint32(dir&1), v)
 		if m.k.err != nil {
 			return dst, m.k.err
 		}
@@ -101,4 +101,3 @@ func (m *MessageModel) code(c arith.MessageCoder, dir int, t *mqttTrack, pkt, ds
 	}
 	return dst, c.EndMessage()
 }
-

@@ -4,16 +4,18 @@ package codec
 // payload model knows the packet type and the position within the packet of every byte, and
 // can predict each byte from the same position of the last packet of the same type.
 type mqttTrack struct {
-	st   uint8  // 0: first byte next, 1: remaining length, 2: body
-	vh   uint32 // position where the payload starts (end of the variable header), when known
-	typ  byte   // first byte of the current packet
-	left uint32 // body bytes left
-	mult uint32
-	nlen uint8  // remaining-length bytes so far
-	pos  uint32 // position within the current packet
-	prev byte
-	cur  []byte
-	last [16][]byte
+	st      uint8  // 0: first byte next, 1: remaining length, 2: body
+	vh      uint32 // position where the payload starts (end of the variable header), when known
+	typ     byte   // first byte of the current packet
+	left    uint32 // body bytes left
+	mult    uint32
+	nlen    uint8  // remaining-length bytes so far
+	pos     uint32 // position within the current packet
+	prev    byte
+	prev2   byte
+	matched uint32 // bytes in a row equal to their prediction
+	cur     []byte
+	last    [16][]byte
 }
 
 const keepMsg = 512 // bytes of each packet kept as the prediction for the next of its type
@@ -37,7 +39,12 @@ func (m *mqttTrack) context() (uint32, byte) {
 // push advances the framing by byte b; it reports whether b ended a packet, in which case the
 // caller calls end once it commits to the packet.
 func (m *mqttTrack) push(b byte) bool {
-	m.prev = b
+	if _, pred := m.context(); pred == b {
+		m.matched++
+	} else {
+		m.matched = 0
+	}
+	m.prev2, m.prev = m.prev, b
 	if len(m.cur) < keepMsg {
 		m.cur = append(m.cur, b)
 	}

@@ -48,10 +48,10 @@ const (
 type state struct {
 	k coder
 
-	bytes      *byteModels // structured bytes: context = field, position, predicted byte
-	generic    *byteModels // bytes with no structure: context = field, previous bytes
-	payload    *byteModels // TCP payload bytes
-	hit        *symModel   // "equals the prediction" flags
+	bytes      *byteModels   // structured bytes: context = field, position, predicted byte
+	generic    *byteModels   // bytes with no structure: context = field, previous bytes
+	pay        *payloadModel // TCP payload bytes framed as MQTT
+	hit        *symModel     // "equals the prediction" flags
 	kinds      *symModel
 	flowSym    *symModel
 	flowOff    [8][256]bit // offsets within the rank buckets
@@ -91,7 +91,7 @@ func newState() *state {
 	return &state{
 		bytes:   newByteModels(16, 255),
 		generic: newByteModels(14, 60),
-		payload: newByteModels(18, 60),
+		pay:     newPayloadModel(16),
 		hit:     newSymModel(1, 4096),
 		kinds:   newSymModel(3, 8),
 		flowSym: newSymModel(4, 16),
