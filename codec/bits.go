@@ -84,11 +84,16 @@ func (k *coder) bit(m *bit, v int, limit uint8) int {
 	if k.stats != nil {
 		k.cost(pOf(p1, v))
 	}
+	k.update(m, v, limit)
+	return v
+}
+
+// update updates m with bit v, noting its old value when a failed decode may have to be undone.
+func (k *coder) update(m *bit, v int, limit uint8) {
 	if k.undo != nil {
 		*k.undo = append(*k.undo, undoEntry{m, *m})
 	}
 	m.update(v, limit)
-	return v
 }
 
 // tree codes the low nbits of v MSB first with the bit-tree models t (len ≥ 1<<nbits).

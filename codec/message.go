@@ -15,6 +15,7 @@ type MessageModel struct {
 	track [2]mqttTrack
 	max   int
 	log   []undoEntry
+	w     []int32 // the mixer's weights before the message, to undo a failed decode
 }
 
 // MessageConfig sizes a MessageModel. The zero value is the default.
@@ -47,7 +48,11 @@ func NewMessageModel(cfg MessageConfig) *MessageModel {
 // On the decoder, a failure leaves the model as it was before the call: a receiver can try to
 // decode as soon as some bytes have arrived and, on an error wrapping io.ErrUnexpectedEOF, try
 // again from the same bytes once more have (a fresh arith.Decoder per message reads exactly
-// the message's bytes: arith.Decoder.Offset says how many).
+// the message's bytes: arith.Decoder.Offset says how many). The range coder's end-of-message
+// check rejects most, not all, decodes from an incomplete message (it checks 8 or 16 bits), so
+// a receiver that decodes before it knows the message is complete must validate the packet,
+// and must not rely on the model's state after a decode it rejects: the safe course is to
+// close the connection.
 func (m *MessageModel) Code(c arith.MessageCoder, dir int, pkt []byte, dst []byte) ([]byte, error) {
 	m.k.c, m.k.err = c, nil
 	t := &m.track[dir&1]
@@ -56,6 +61,7 @@ func (m *MessageModel) Code(c arith.MessageCoder, dir int, pkt []byte, dst []byt
 	m.log = m.log[:0]
 	if !enc {
 		m.k.undo = &m.log
+		m.w = append(m.w[:0], m.pay.mx.w...)
 	}
 	start := len(dst)
 	dst, err := m.code(c, dir, t, pkt, dst)
@@ -66,6 +72,7 @@ func (m *MessageModel) Code(c arith.MessageCoder, dir int, pkt []byte, dst []byt
 				*m.log[i].m = m.log[i].old
 			}
 			*t = saved
+			copy(m.pay.mx.w, m.w)
 		}
 		return dst[:start], err
 	}

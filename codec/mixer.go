@@ -164,9 +164,13 @@ func (pm *payloadModel) code(k *coder, t *mqttTrack, dir uint32, v byte) byte {
 		pm.mx.add(pin)
 		p := pm.mx.mix(((7-i)*2+agree)*3 + int(min(t.st, 2)))
 		b := k.bitP(p, int(v>>uint(i))&1)
+		if k.err != nil {
+			pm.mx.k = 0
+			return 0
+		}
 		pm.mx.update(b)
 		for j := range pm.cur {
-			pm.cur[j].t[pm.cur[j].base+node].update(b, pm.limit)
+			k.update(&pm.cur[j].t[pm.cur[j].base+node], b, pm.limit)
 		}
 		node = node<<1 | uint32(b)
 	}
