@@ -33,7 +33,7 @@ import (
 // ModelVersion numbers the models of this package: any change to them that changes the coded
 // bits increments it, so that a file is never decoded with models other than those that coded
 // it.
-const ModelVersion = 4
+const ModelVersion = 5
 
 // ModelID returns the identifier of this package's models, which .mqz headers carry: the
 // SHA-256 of their name and version.

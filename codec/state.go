@@ -89,9 +89,9 @@ type state struct {
 
 func newState() *state {
 	return &state{
-		bytes:   newByteModels(16, 255),
+		bytes:   newByteModels(13, 255),
 		generic: newByteModels(14, 60),
-		pay:     newPayloadModel(16),
+		pay:     newPayloadModel(14),
 		hit:     newSymModel(1, 4096),
 		kinds:   newSymModel(3, 8),
 		flowSym: newSymModel(4, 16),
