@@ -428,8 +428,7 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 		}
 	}
 	// Checksums last: they are predicted by recomputing them.
-	ipSum := b[off+10 : off+12 : off+12]
-	s.numAt(fIPv4Sum, b, off+10, 2, uint64(checksumIPv4(b[off:t], ipSum)))
+	s.numAt(fIPv4Sum, b, off+10, 2, uint64(checksumIPv4(b[off:t])))
 	sumOff := t + 16
 	if proto == 17 {
 		sumOff = t + 6
@@ -566,7 +565,7 @@ func pseudoSum(addrs []byte, proto byte, l4len int) uint16 {
 }
 
 // checksumIPv4 computes the header checksum of h with the checksum field taken as zero.
-func checksumIPv4(h []byte, _ []byte) uint16 {
+func checksumIPv4(h []byte) uint16 {
 	var sum uint32
 	for i := 0; i+1 < len(h); i += 2 {
 		if i == 10 {
