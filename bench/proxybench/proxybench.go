@@ -1,0 +1,328 @@
+// Package proxybench measures the link-compression proxy (package proxy) on real traffic: it
+// replays the client-to-broker messages of a capture through edge → core → mosquitto at their
+// captured timing sped up, and reports the bytes on the link against the MQTT bytes, a
+// permessage-deflate-style DEFLATE (history kept per connection, flushed per message) and zstd
+// with a trained dictionary per message; the latency the pair adds, p50 and p99, against the
+// same replay sent to the broker directly; and the messages per second the pair sustains when
+// several copies of the capture are replayed at once as fast as possible.
+//
+//	go run ./bench/cmd/proxybench [-speed 50] [-copies 4] [capture]
+package proxybench
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/mqzip/mqzip/proxy"
+)
+
+// Config says what to replay and how.
+type Config struct {
+	Capture string       // the capture to replay
+	Speed   float64      // replay speed-up of the timed runs (default 50)
+	Copies  int          // copies of the capture replayed at once in the throughput run (default 4)
+	Broker  string       // a running broker's address; empty: start mosquitto
+	Plain   bool         // no TLS on the link
+	Proxy   proxy.Config // the pair's configuration
+}
+
+// Report is the outcome of Run. Arrays are indexed by proxy.Direction.
+type Report struct {
+	Capture     string
+	Connections int
+	Messages    [2]int // MQTT packets of the timed run through the pair
+	MQTTBytes   [2]int // their bytes: what a direct connection carries
+	LinkBytes   [2]int // the link's bytes (coded stream with handshakes, without TLS or TCP)
+	WireBytes   [2]int // the same with TLS records (unless Plain), as TCP carries them
+	Deflate     [2]int // DEFLATE with per-connection history, flushed per message
+	Zstd        [2]int // zstd -19 with a trained dictionary, per message
+	ZstdErr     string // why there is no zstd figure, if there is none
+
+	Speed        float64
+	Direct, Pair Latency // PUBLISH latency from the client's write to its arrival at a stand-in broker
+
+	Copies     int
+	Throughput float64 // messages per second through the pair, untimed
+	ThroughN   int
+	ThroughDur time.Duration
+}
+
+// Run runs the benchmark.
+func Run(cfg Config) (*Report, error) {
+	if cfg.Speed <= 0 {
+		cfg.Speed = 50
+	}
+	if cfg.Copies <= 0 {
+		cfg.Copies = 4
+	}
+	convs, err := Load(cfg.Capture)
+	if err != nil {
+		return nil, err
+	}
+	work, err := os.MkdirTemp("", "proxybench")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	broker := cfg.Broker
+	if broker == "" {
+		b, err := startMosquitto(work)
+		if err != nil {
+			return nil, err
+		}
+		defer b.stop()
+		broker = b.addr
+	}
+	rep := &Report{Capture: cfg.Capture, Connections: len(convs), Speed: cfg.Speed, Copies: cfg.Copies}
+
+	p, err := startPair(broker, cfg, true)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := timedRun(p.edgeAddr, convs, cfg.Speed)
+	p.close()
+	if err != nil {
+		return nil, err
+	}
+	for d := range p.relay.bytes {
+		rep.WireBytes[d] = int(p.relay.bytes[d].Load())
+	}
+	if rep.Direct, rep.Pair, err = latencies(convs, cfg); err != nil {
+		return nil, err
+	}
+	c := p.edge.Metrics().Counters()
+	var sets [2][][]byte
+	for d, conns := range [2][][][]byte{rec.up, rec.down} {
+		for _, pkts := range conns {
+			rep.Messages[d] += len(pkts)
+			for _, pk := range pkts {
+				rep.MQTTBytes[d] += len(pk)
+			}
+			rep.Deflate[d] += deflatePerMessage(pkts)
+			sets[d] = append(sets[d], pkts...)
+		}
+		rep.LinkBytes[d] = int(c.LinkBytes[d])
+	}
+	if rep.Zstd, err = zstdPerMessage(sets, filepath.Join(work, "zstd")); err != nil {
+		rep.ZstdErr = err.Error()
+	}
+
+	if err := throughput(rep, broker, convs, cfg); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// timedRun replays every conversation at once at its captured timing sped up, to addr.
+func timedRun(addr string, convs []*Conversation, speed float64) (*recorder, error) {
+	rec := newRecorder()
+	return rec, replayAll(addr, convs, speed, rec)
+}
+
+func replayAll(addr string, convs []*Conversation, speed float64, rec *recorder) error {
+	t0 := convs[0].Times[0]
+	for _, cv := range convs {
+		t0 = min(t0, cv.Times[0])
+	}
+	start := time.Now().Add(50 * time.Millisecond)
+	var wg sync.WaitGroup
+	errs := make([]error, len(convs))
+	for i, cv := range convs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = replay(addr, cv, speed, start, t0, rec, 300*time.Millisecond)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// latencies replays the capture at its timing sped up to a stand-in broker, directly and
+// through a pair, and returns the latency of the PUBLISH packets on each path.
+func latencies(convs []*Conversation, cfg Config) (direct, pair Latency, err error) {
+	for i := range 2 {
+		rec := newRecorder()
+		s, err := startSink(rec)
+		if err != nil {
+			return direct, pair, err
+		}
+		addr := s.addr()
+		var p *pairServers
+		if i == 1 {
+			if p, err = startPair(addr, cfg, false); err != nil {
+				s.close()
+				return direct, pair, err
+			}
+			addr = p.edgeAddr
+		}
+		err = replayAll(addr, convs, cfg.Speed, rec)
+		time.Sleep(50 * time.Millisecond)
+		if p != nil {
+			p.close()
+		}
+		s.close()
+		if err != nil {
+			return direct, pair, err
+		}
+		if i == 0 {
+			direct = rec.latency()
+		} else {
+			pair = rec.latency()
+		}
+	}
+	return direct, pair, nil
+}
+
+// throughput replays cfg.Copies copies of the capture at once, untimed, through a fresh pair
+// and measures how long the core takes to hand every client message to the broker.
+func throughput(rep *Report, broker string, convs []*Conversation, cfg Config) error {
+	p, err := startPair(broker, cfg, false)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	var all []*Conversation
+	want := 0
+	for k := range cfg.Copies {
+		for i, cv := range convs {
+			r, err := cv.renamed(fmt.Sprintf("bench-%d-%d", k, i))
+			if err != nil {
+				return err
+			}
+			all = append(all, r)
+			want += len(r.Packets)
+		}
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, cv := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			replay(p.edgeAddr, cv, 0, start, 0, nil, 200*time.Millisecond)
+		}()
+	}
+	deadline := time.Now().Add(5 * time.Minute)
+	for p.core.Metrics().Counters().Messages[proxy.Up] < int64(want) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("proxybench: the core forwarded %d of %d messages", p.core.Metrics().Counters().Messages[proxy.Up], want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	rep.ThroughDur = time.Since(start)
+	rep.ThroughN = want
+	rep.Throughput = float64(want) / rep.ThroughDur.Seconds()
+	wg.Wait()
+	return nil
+}
+
+// pairServers is an edge and a core on loopback ports.
+type pairServers struct {
+	edge     *proxy.Edge
+	core     *proxy.Core
+	edgeAddr string
+	relay    *relay // counts the link's bytes, when asked for
+}
+
+// startPair starts a core in front of broker and an edge in front of it, with a counting relay
+// on the link when counted is set.
+func startPair(broker string, cfg Config, counted bool) (*pairServers, error) {
+	var coreTLS, edgeTLS *tls.Config
+	if !cfg.Plain {
+		var err error
+		if coreTLS, edgeTLS, err = selfSigned(); err != nil {
+			return nil, err
+		}
+	}
+	core, err := proxy.NewCore(broker, coreTLS, cfg.Proxy)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	go core.Serve(cl)
+	link := cl.Addr().String()
+	var r *relay
+	if counted {
+		if r, err = startRelay(link); err != nil {
+			core.Close()
+			return nil, err
+		}
+		link = r.l.Addr().String()
+	}
+	if edgeTLS != nil {
+		edgeTLS.ServerName = "127.0.0.1"
+	}
+	edge, err := proxy.NewEdge(link, edgeTLS, cfg.Proxy)
+	if err != nil {
+		core.Close()
+		return nil, err
+	}
+	el, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		core.Close()
+		return nil, err
+	}
+	go edge.Serve(el)
+	return &pairServers{edge: edge, core: core, edgeAddr: el.Addr().String(), relay: r}, nil
+}
+
+func (p *pairServers) close() {
+	p.edge.Close()
+	p.core.Close()
+	if p.relay != nil {
+		p.relay.close()
+	}
+}
+
+// mosquitto is a broker started for the benchmark.
+type mosquitto struct {
+	addr string
+	cmd  *exec.Cmd
+}
+
+func startMosquitto(dir string) (*mosquitto, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	conf := filepath.Join(dir, "mosquitto.conf")
+	if err := os.WriteFile(conf, []byte("listener "+port+" 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\n"), 0o644); err != nil {
+		return nil, err
+	}
+	bin := "/usr/sbin/mosquitto" // where Debian installs it
+	if p, err := exec.LookPath("mosquitto"); err == nil {
+		bin = p
+	}
+	cmd := exec.Command(bin, "-c", conf)
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("proxybench: mosquitto: %w", err)
+	}
+	m := &mosquitto{addr: addr, cmd: cmd}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return m, nil
+		}
+	}
+	m.stop()
+	return nil, errors.New("proxybench: mosquitto did not start")
+}
+
+func (m *mosquitto) stop() {
+	m.cmd.Process.Kill()
+	m.cmd.Wait()
+}

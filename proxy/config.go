@@ -1,0 +1,127 @@
+package proxy
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+)
+
+// Config tunes an Edge or a Core. The zero value is the default for every field. The edge's
+// model parameters (ModelBits, ModelLimit, CheckEvery, CheckBits, MaxPacket) travel to the core in the
+// link handshake and govern both directions of that link connection; a core accepts them when
+// they lie within its own limits (ModelBits and MaxPacket no larger than its own).
+type Config struct {
+	// MaxDelay is how long a side may hold coded messages so as to send several in one link
+	// write. Zero, the default, sends what each read from the client or broker yielded at
+	// once. A positive delay trades latency for fewer link packets (fewer TCP and TLS headers).
+	MaxDelay time.Duration
+
+	// MaxPacket is the largest MQTT packet forwarded, in bytes (default 16 MiB); a longer one
+	// closes its connection. It also bounds each connection's buffers.
+	MaxPacket int
+
+	// ModelBits is the log2 of the number of byte contexts of each direction's model (default
+	// 9: 512 KiB per direction, 1 MiB per connection on each side). Range 6 to 16.
+	ModelBits uint
+
+	// ModelLimit is the longest packet coded with the model (default 4096 bytes); longer ones
+	// are compressed with DEFLATE on their own, which is much faster per byte. Range 16 to
+	// 65536.
+	ModelLimit int
+
+	// CheckEvery makes every n-th message of each direction carry a CRC-32 of the packets
+	// coded since the previous checkpoint, about 4 bytes (default 128; a negative value turns
+	// checkpoints off). Range up to 65535.
+	CheckEvery int
+
+	// CheckBits makes every message carry that many bits (0 to 16, default 0) of a hash of
+	// its content, which the far side checks before forwarding the packet: a desynchronised
+	// or corrupted message then goes undetected with probability 2^-CheckBits beyond the
+	// range coder's own check. Each bit costs 1/8 byte per message. TLS makes corruption on
+	// the link impossible, so the bits only guard against software faults there.
+	CheckBits uint
+
+	// DialTimeout bounds connecting to the link or the broker (default 10 s).
+	DialTimeout time.Duration
+
+	// HandshakeTimeout bounds the TLS and link handshakes (default 10 s).
+	HandshakeTimeout time.Duration
+
+	// PartialTimeout is how long a side waits for more bytes of a link message whose start
+	// has arrived before it takes the link for desynchronised (default 30 s). The far side
+	// always sends whole messages, so only a desynchronised stream, or a link that delivers
+	// nothing for that long, leaves a message incomplete.
+	PartialTimeout time.Duration
+
+	// WriteTimeout, when positive, closes a connection whose peer does not take a write
+	// within that time. Zero, the default, lets a stalled peer hold its connection: its
+	// buffers stay bounded and TCP stops the sender.
+	WriteTimeout time.Duration
+
+	// Logger receives connection events and errors (default: a logger that discards).
+	Logger *slog.Logger
+}
+
+// Defaults of Config.
+const (
+	DefaultMaxPacket  = 16 << 20
+	DefaultModelBits  = 9
+	DefaultModelLimit = 4096
+	DefaultCheckEvery = 128
+	DefaultTimeout    = 10 * time.Second
+	DefaultPartial    = 30 * time.Second
+)
+
+// Verify reports an invalid field, wrapping ErrConfig.
+func (c *Config) Verify() error {
+	switch {
+	case c.MaxDelay < 0:
+		return fmt.Errorf("%w: negative max delay %v", ErrConfig, c.MaxDelay)
+	case c.MaxPacket < 0 || c.MaxPacket > 1<<28:
+		return fmt.Errorf("%w: max packet %d outside 1 to 256 MiB", ErrConfig, c.MaxPacket)
+	case c.ModelBits != 0 && (c.ModelBits < 6 || c.ModelBits > 16):
+		return fmt.Errorf("%w: model bits %d outside 6 to 16", ErrConfig, c.ModelBits)
+	case c.ModelLimit != 0 && (c.ModelLimit < 16 || c.ModelLimit > 1<<16):
+		return fmt.Errorf("%w: model limit %d outside 16 to 65536", ErrConfig, c.ModelLimit)
+	case c.CheckEvery > 0xFFFF:
+		return fmt.Errorf("%w: check interval %d above 65535", ErrConfig, c.CheckEvery)
+	case c.CheckBits > 16:
+		return fmt.Errorf("%w: %d check bits above 16", ErrConfig, c.CheckBits)
+	case c.DialTimeout < 0 || c.HandshakeTimeout < 0 || c.WriteTimeout < 0 || c.PartialTimeout < 0:
+		return fmt.Errorf("%w: negative timeout", ErrConfig)
+	}
+	return nil
+}
+
+// withDefaults returns c with its zero fields set to their defaults.
+func (c Config) withDefaults() Config {
+	if c.MaxPacket == 0 {
+		c.MaxPacket = DefaultMaxPacket
+	}
+	if c.ModelBits == 0 {
+		c.ModelBits = DefaultModelBits
+	}
+	if c.ModelLimit == 0 {
+		c.ModelLimit = DefaultModelLimit
+	}
+	switch {
+	case c.CheckEvery == 0:
+		c.CheckEvery = DefaultCheckEvery
+	case c.CheckEvery < 0:
+		c.CheckEvery = 0
+	}
+	if c.DialTimeout == 0 {
+		c.DialTimeout = DefaultTimeout
+	}
+	if c.HandshakeTimeout == 0 {
+		c.HandshakeTimeout = DefaultTimeout
+	}
+	if c.PartialTimeout == 0 {
+		c.PartialTimeout = DefaultPartial
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return c
+}
