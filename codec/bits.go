@@ -70,6 +70,14 @@ type undoEntry struct {
 	old bit
 }
 
+// fail records err unless an error is already recorded: the first error wins, so that a
+// container or range-coder error is not masked by the structural checks it causes.
+func (k *coder) fail(err error) {
+	if k.err == nil {
+		k.err = err
+	}
+}
+
 // bit codes one bit with model m and returns it.
 func (k *coder) bit(m *bit, v int, limit uint8) int {
 	if k.err != nil {

@@ -28,14 +28,14 @@ var pcapTemplate = []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 
 // the encoder the block must already hold them.
 func (s *state) need(b []byte, n int) ([]byte, bool) {
 	if n < 0 || n > MaxBlock {
-		s.k.err = errCorrupt("block length %d out of range", n)
+		s.k.fail(errCorrupt("block length %d out of range", n))
 		return b, false
 	}
 	if len(b) >= n {
 		return b, true
 	}
 	if s.enc {
-		s.k.err = errCorrupt("block shorter than it says (%d < %d)", len(b), n)
+		s.k.fail(errCorrupt("block shorter than it says (%d < %d)", len(b), n))
 		return b, false
 	}
 	return append(b, make([]byte, n-len(b))...), true
@@ -85,7 +85,7 @@ func (s *state) block(kind Kind, raw []byte) (Kind, []byte) {
 	case KindOpaque:
 		b = s.opaque(b)
 	default:
-		s.k.err = errCorrupt("block kind %d", kind)
+		s.k.fail(errCorrupt("block kind %d", kind))
 	}
 	return kind, b
 }
@@ -195,7 +195,7 @@ func (s *state) ngBlock(b []byte) []byte {
 	padded := (capLen + 3) &^ 3
 	total := int(s.ord(fNgLen, b, 4, 4, uint64(32+padded)))
 	if total < 32+padded || total%4 != 0 {
-		s.k.err = errCorrupt("pcapng packet block length %d for %d captured bytes", total, capLen)
+		s.k.fail(errCorrupt("pcapng packet block length %d for %d captured bytes", total, capLen))
 		return b
 	}
 	if b, ok = s.need(b, total); !ok {
@@ -213,7 +213,7 @@ func (s *state) ngBlock(b []byte) []byte {
 // trailing length (predicted to repeat the leading one).
 func (s *state) ngBody(b []byte, total, from int) []byte {
 	if total < 12 || total%4 != 0 {
-		s.k.err = errCorrupt("pcapng block length %d", total)
+		s.k.fail(errCorrupt("pcapng block length %d", total))
 		return b
 	}
 	b, ok := s.need(b, total)
@@ -230,7 +230,7 @@ func (s *state) opaque(b []byte) []byte {
 	binary.BigEndian.PutUint32(n[:], uint32(len(b)))
 	l := int(s.numAt(fTail, n[:], 0, 4, MaxOpaque))
 	if l > MaxOpaque {
-		s.k.err = errCorrupt("opaque block of %d bytes", l)
+		s.k.fail(errCorrupt("opaque block of %d bytes", l))
 		return b
 	}
 	b, ok := s.need(b, l)
@@ -295,7 +295,7 @@ func (s *state) timeDelta(sym uint32, d int64) int64 {
 	ctx := (min(s.prevSym, 10)*66+prevNb)*2 + uint32(s.lastNb&1)
 	nb = s.tsBits.code(&s.k, ctx, nb)
 	if nb > 64 {
-		s.k.err = errCorrupt("time difference of %d bits", nb)
+		s.k.fail(errCorrupt("time difference of %d bits", nb))
 		return 0
 	}
 	s.lastNb = uint8(nb)

@@ -160,14 +160,14 @@ func (s *state) flowSymbol(b []byte, link uint32) uint32 {
 	case bucket == 0:
 		return 0
 	case bucket > 10:
-		s.k.err = errCorrupt("flow symbol bucket %d", bucket)
+		s.k.fail(errCorrupt("flow symbol bucket %d", bucket))
 		return symNone
 	}
 	nbits = uint(bucket - 1)
 	off = s.k.tree(s.flowOff[nbits][:], nbits, off, 60)
 	sym = 1<<nbits + off
 	if int(sym) >= len(s.flows.mru) {
-		s.k.err = errCorrupt("flow symbol %d names no recent flow", sym)
+		s.k.fail(errCorrupt("flow symbol %d names no recent flow", sym))
 		return symNone
 	}
 	return sym
@@ -292,14 +292,14 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 			break
 		}
 		if need > n || need <= off {
-			s.k.err = errCorrupt("frame too short for its link header")
+			s.k.fail(errCorrupt("frame too short for its link header"))
 			return
 		}
 		s.tbytes(fLink, b, off, need-off, tail(linkTpl, off))
 		off = need
 	}
 	if !ipv4 || n < off+20 {
-		s.k.err = errCorrupt("flow frame without an IPv4 header")
+		s.k.fail(errCorrupt("flow frame without an IPv4 header"))
 		return
 	}
 	// IPv4: version and header length, addresses, protocol, ports first: they name the flow.
@@ -317,7 +317,7 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 	s.mark(off+9, 1)
 	proto := b[off+9]
 	if ihl < 20 || proto != 6 && proto != 17 || n < t+8 || sym != symNew && s.symFlow(sym) == nil {
-		s.k.err = errCorrupt("flow frame with header length %d, protocol %d", ihl, proto)
+		s.k.fail(errCorrupt("flow frame with header length %d, protocol %d", ihl, proto))
 		return
 	}
 	s.numAt(fTCPPort, b, t, 2, uint64(pk.sport))
@@ -355,7 +355,7 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 	s.tbytes(fIPv4, b, off+6, 3, f.ip[6:9])
 	if ihl > 20 {
 		if n < t {
-			s.k.err = errCorrupt("truncated IPv4 options")
+			s.k.fail(errCorrupt("truncated IPv4 options"))
 			return
 		}
 		s.tbytes(fIPv4, b, off+20, ihl-20, f.ip[20:ihl])
@@ -370,14 +370,14 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 	var flags byte
 	if proto == 6 {
 		if n < t+20 {
-			s.k.err = errCorrupt("truncated TCP header")
+			s.k.fail(errCorrupt("truncated TCP header"))
 			return
 		}
 		b[t+12] = s.pbyte(fTCP, 12, f.tcp[12], b[t+12])
 		s.mark(t+12, 1)
 		hl = int(b[t+12]>>4) * 4
 		if hl < 20 || n < t+hl {
-			s.k.err = errCorrupt("bad TCP header length %d", hl)
+			s.k.fail(errCorrupt("bad TCP header length %d", hl))
 			return
 		}
 		predSeq := uint64(binary.BigEndian.Uint32(f.tcp[4:]))

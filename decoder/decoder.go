@@ -23,6 +23,7 @@ var ErrMismatch = errors.New("decoder: restored capture does not match the origi
 // Reader is an io.Reader of the capture restored from a .mqz stream.
 type Reader struct {
 	wr   *wire.Reader
+	cr   *countingReader
 	dec  *codec.Decoder
 	ad   *arith.Decoder
 	buf  []byte
@@ -38,12 +39,16 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
+	if h := wr.Header(); h.Options != 0 {
+		return nil, fmt.Errorf("%w: codec options %#02x, which this build does not know", ErrModel, h.Options)
+	}
 	if h, want := wr.Header(), codec.ModelID(); h.ModelID != want {
 		return nil, fmt.Errorf("%w: the file was made with model %x, this build has model %x (codec models v%d): decompress it with the mqzip build that made it",
 			ErrModel, h.ModelID[:8], want[:8], codec.ModelVersion)
 	}
-	ad := arith.NewDecoder(wr)
-	return &Reader{wr: wr, ad: ad, dec: codec.NewDecoder(ad)}, nil
+	cr := &countingReader{r: wr}
+	ad := arith.NewDecoder(cr)
+	return &Reader{wr: wr, cr: cr, ad: ad, dec: codec.NewDecoder(ad)}, nil
 }
 
 // Read reads restored capture bytes.
@@ -82,6 +87,10 @@ func (r *Reader) finish() error {
 	if err := r.ad.EndMessage(); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("decoder: end of stream: %w", err)
 	}
+	// The range decoder reads ahead; what it read must be exactly the coded stream, no more.
+	if r.cr.n != r.ad.Offset() {
+		return fmt.Errorf("%w: %d coded bytes after the end of the stream", wire.ErrFormat, r.cr.n-r.ad.Offset())
+	}
 	if _, err := r.wr.ReadByte(); err != io.EOF {
 		if err == nil {
 			err = fmt.Errorf("%w: coded bytes after the end of the stream", wire.ErrFormat)
@@ -93,4 +102,18 @@ func (r *Reader) finish() error {
 		return fmt.Errorf("%w: %d bytes with CRC %08x, the original had %d bytes with CRC %08x", ErrMismatch, r.size, r.crc, t.Size, t.CRC)
 	}
 	return nil
+}
+
+// countingReader counts the bytes the range decoder takes from the container.
+type countingReader struct {
+	r *wire.Reader
+	n int64
+}
+
+func (c *countingReader) ReadByte() (byte, error) {
+	b, err := c.r.ReadByte()
+	if err == nil {
+		c.n++
+	}
+	return b, err
 }
