@@ -9,8 +9,10 @@
 // and a decoder compute the same vector on any architecture. Conversations are split between
 // training and validation whole (Split), never message by message.
 //
-// Run measures a Predictor (the float or quantized model, or the adaptive order-k context
-// model that serves as a baseline) over conversations, by message type and direction.
+// Run measures a Predictor (the float or quantized model, or the baselines: the adaptive
+// order-k context model and Repeat) over conversations, by message type and direction.
+// Predict shows what the quantized model generates for each message of a conversation. A
+// Store keeps the coding state of many conversations in bounded memory.
 package dataset
 
 import (
@@ -204,4 +206,18 @@ func ReadFiles(paths []string, opt Options) ([]Conversation, error) {
 		return nil, fmt.Errorf("%w: in any of %d captures", ErrNoMQTT, len(paths))
 	}
 	return Dedup(all), nil
+}
+
+// ErrModel is returned for a model that was not trained on the features this package computes.
+var ErrModel = errors.New("dataset: model does not fit the features")
+
+// CheckModel returns an error wrapping ErrModel unless q was trained on the features and hints
+// this package computes (FeatureSet, Features and Hints).
+func CheckModel(q *lstm.Quantized) error {
+	c := q.Config()
+	if fs := q.Meta().FeatureSet; fs != FeatureSet || c.Features != Features || c.Hints != Hints {
+		return fmt.Errorf("%w: the model takes features %q (%d features, %d hints), this build computes %q (%d, %d)",
+			ErrModel, fs, c.Features, c.Hints, FeatureSet, Features, Hints)
+	}
+	return nil
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/mqzip/mqzip/mqtt"
 )
 
-func read(t *testing.T, path string) []Conversation {
+func read(t testing.TB, path string) []Conversation {
 	t.Helper()
 	convs, err := ReadFile(path, testcaps.Name(path), Options{})
 	if err != nil && !errors.Is(err, ErrNoMQTT) {
@@ -141,6 +141,9 @@ func TestContextFeatures(t *testing.T) {
 		fFrame: logFeature(7), fDelta: logFeature(3), fPredictable: lstm.FeatOne / 2,
 		fType + 3: lstm.FeatOne, fFlags: lstm.FeatOne, fFlags + 1: lstm.FeatOne, fConf2: 0, fConf4: 0,
 		fLength: logFeature(5), fDir: lstm.FeatOne, fPos: 0, fLeft: 5 * lstm.FeatOne / 32, fLeftLog: logFeature(5),
+	}
+	for k := range Hints {
+		want[fHitRate+k] = lstm.FeatOne / 2
 	}
 	for i, v := range f {
 		if v != want[i] {

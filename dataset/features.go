@@ -5,11 +5,12 @@ import (
 
 	"github.com/mqzip/mqzip/conv"
 	"github.com/mqzip/mqzip/lstm"
+	"github.com/mqzip/mqzip/mqtt"
 )
 
 // FeatureSet names the meaning of the features below; it is stored in model files
 // (lstm.Meta.FeatureSet) so that a model is never fed features it was not trained on.
-const FeatureSet = "mqzip-mqtt/4"
+const FeatureSet = "mqzip-mqtt/7"
 
 // Features is the number of features at every step. In units of 1/lstm.FeatOne, they are:
 //
@@ -30,10 +31,24 @@ const FeatureSet = "mqzip-mqtt/4"
 //	30      1 when the previous byte of the body equalled its hint
 //	31      consecutive body bytes up to here that equalled their hints, min(run, 255)/32
 //	32, 33  the confidence of the order-2 and order-4 guesses (below), in [0, 1)
+//	34, 35  the confidence of the order-1 and order-3 guesses
+//	36      1 when the step has a topic hint (below)
+//	37..43  for each hint slot, how often its hint was right in this conversation at this
+//	        place: (hits+1/2)/(trials+1) over the earlier steps with a hint in that slot of
+//	        the messages of the same type and direction, at the same position of the body
+//	        (positions from 63 on share one count); counts are halved past 64 trials so that
+//	        they follow change. It lets the copy gates distrust a hint that has been wrong
+//	        there, such as the last value of a sensor reading that always changes.
 //
 // Each step has Hints hints (lstm.Model.Probs). The first is the byte at the same position of
-// the candidate message, below. The second and third are the guesses of two adaptive context
-// models of the conversation's symbol stream (body bytes and EOMs) of orders 2 and 4: for each
+// the candidate message, below. The second to fifth are the guesses of adaptive context
+// models of the conversation's symbol stream (body bytes and EOMs) of orders 2, 4, 1 and 3. The
+// sixth, the topic hint, is the next symbol of the message that the "repeat" baseline expects
+// (see Repeat): for a PUBLISH, while its topic is read, the latest earlier PUBLISH of the
+// conversation that begins with the bytes read so far, then the latest with the same topic;
+// for the other types, none. The seventh is the candidate message's byte one position back
+// (or EOM): it is right where the message has one byte more than its candidate before this
+// place, as when a number gains a digit. For each
 // context, a table slot keeps a likeliest symbol with a majority counter (the count goes up
 // when the symbol comes again, down when another does, and another symbol takes the slot at
 // zero); the confidence is count/(seen+1). They bring the LSTM what it cannot learn in advance:
@@ -48,10 +63,10 @@ const FeatureSet = "mqzip-mqtt/4"
 //
 // log2 is computed in integers: the position of the leading bit plus the next 12 bits as the
 // fraction (a piecewise-linear log2).
-const Features = 34
+const Features = 44
 
 // Hints is the number of hints at every step.
-const Hints = 3
+const Hints = 7
 
 const (
 	fFrame = iota
@@ -70,7 +85,11 @@ const (
 	fRun      = fMatched + 1
 	fConf2    = fRun + 1
 	fConf4    = fConf2 + 1
-	nFeatures = fConf4 + 1
+	fConf1    = fConf4 + 1
+	fConf3    = fConf1 + 1
+	fTopic    = fConf3 + 1
+	fHitRate  = fTopic + 1
+	nFeatures = fHitRate + Hints
 )
 
 // tableSize is the number of slots of a Context's table of messages by type and remaining
@@ -98,8 +117,29 @@ type Context struct {
 	table          [tableSize]slot
 	key            uint64
 	hist           uint64 // the last 4 symbols of the conversation, 9 bits each, the newest lowest
-	guess          [2][guessSlots]guess
+	guess          [len(guessOrders)][guessSlots]guess
+	pubs           [pubHistory][]byte // the bodies of the last PUBLISH messages, a ring
+	npubs          int                // PUBLISH messages seen
+	topic          []byte             // the topic candidate, or nil
+	topicFixed     bool               // the topic is complete: the topic candidate stays
+	publish        bool               // the current message is a PUBLISH
+	place          int                // the current message's type and direction, times hitPlaces
+	hints          [Hints]int         // the hints of the last step
+	hits           [hitTypes * hitPlaces][Hints]hitCount
 }
+
+// hitPlaces is the number of positions in a body for which a Context counts the hits of each
+// hint slot; hitTypes the number of pairs of message type and direction.
+const (
+	hitPlaces = 64
+	hitTypes  = 16 * 3
+)
+
+// hitCount counts how often a hint slot was right at a place.
+type hitCount struct{ hits, trials uint8 }
+
+// pubHistory is the number of earlier PUBLISH bodies a Context keeps for the topic hint.
+const pubHistory = 16
 
 // guess is a slot of an adaptive context model.
 type guess struct {
@@ -108,8 +148,11 @@ type guess struct {
 	cnt, total uint16
 }
 
+// confFeature is the feature of the confidence of each adaptive context model.
+var confFeature = [len(guessOrders)]int{fConf2, fConf4, fConf1, fConf3}
+
 // guessOrders are the orders of the adaptive context models.
-var guessOrders = [2]int{2, 4}
+var guessOrders = [4]int{2, 4, 1, 3}
 
 // slot returns the slot of the context of order guessOrders[i] and its key.
 func (c *Context) slot(i int) (*guess, uint64) {
@@ -168,6 +211,15 @@ func (c *Context) Begin(m *Message) {
 	t := m.Type & 15
 	c.key = uint64(m.RemainingLength)<<4 | uint64(t) | 1<<63
 	c.cand = nil
+	c.publish = t == mqtt.Publish
+	c.place = (int(t)*3 + int(b[fDir]/lstm.FeatOne+1)) * hitPlaces
+	for k := range c.hints {
+		c.hints[k] = lstm.NoHint
+	}
+	c.topic, c.topicFixed = nil, false
+	if c.publish && c.npubs > 0 {
+		c.topic = c.pubs[(c.npubs-1)%pubHistory]
+	}
 	if s := &c.table[c.key%tableSize]; s.key == c.key {
 		c.cand = s.body
 		b[fSameLen] = lstm.FeatOne
@@ -193,8 +245,20 @@ func (c *Context) Step(dst []int16, hints []int) {
 		hints[1+i] = lstm.NoHint
 		if g, key := c.slot(i); g.key == key {
 			hints[1+i] = int(g.sym)
-			dst[fConf2+i] = int16(int(g.cnt) * lstm.FeatOne / (int(g.total) + 1))
+			dst[confFeature[i]] = int16(int(g.cnt) * lstm.FeatOne / (int(g.total) + 1))
 		}
+	}
+	hints[1+len(c.guess)] = lstm.NoHint
+	switch {
+	case c.topic == nil || c.pos > len(c.topic):
+	case c.pos == len(c.topic):
+		hints[1+len(c.guess)] = lstm.EOM
+	default:
+		hints[1+len(c.guess)] = int(c.topic[c.pos])
+	}
+	dst[fTopic] = 0
+	if hints[1+len(c.guess)] != lstm.NoHint {
+		dst[fTopic] = lstm.FeatOne
 	}
 	hint := lstm.NoHint
 	switch {
@@ -209,10 +273,42 @@ func (c *Context) Step(dst []int16, hints []int) {
 		dst[fHint] = lstm.FeatOne
 	}
 	hints[0] = hint
+	hints[6] = lstm.NoHint
+	switch {
+	case c.cand == nil || c.pos == 0 || c.pos > len(c.cand)+1:
+	case c.pos == len(c.cand)+1:
+		hints[6] = lstm.EOM
+	default:
+		hints[6] = int(c.cand[c.pos-1])
+	}
+	hc := &c.hits[c.place+min(c.pos, hitPlaces-1)]
+	for k := range Hints {
+		c.hints[k] = hints[k]
+		dst[fHitRate+k] = int16((2*int(hc[k].hits) + 1) * lstm.FeatOne / (2*int(hc[k].trials) + 2))
+	}
+}
+
+// countHits records in the hit counts whether the hints of the last step were x.
+func (c *Context) countHits(x int) {
+	hc := &c.hits[c.place+min(c.pos, hitPlaces-1)]
+	for k, h := range c.hints {
+		if h == lstm.NoHint {
+			continue
+		}
+		n := &hc[k]
+		if n.trials >= 64 {
+			n.hits, n.trials = n.hits/2, n.trials/2
+		}
+		n.trials++
+		if h == x {
+			n.hits++
+		}
+	}
 }
 
 // Push records the body byte that came at the current position.
 func (c *Context) Push(x byte) {
+	c.countHits(int(x))
 	if c.cand != nil && c.pos < len(c.cand) && c.cand[c.pos] == x {
 		c.run++
 		c.matched++
@@ -223,10 +319,29 @@ func (c *Context) Push(x byte) {
 	c.body = append(c.body, x)
 	c.pos++
 	c.observe(int(x))
+	if c.publish && !c.topicFixed {
+		c.findTopic()
+	}
+}
+
+// findTopic picks the topic candidate while a PUBLISH's topic is being read.
+func (c *Context) findTopic() {
+	b := c.body
+	if len(b) >= 2 && len(b) >= 2+int(b[0])<<8|int(b[1]) {
+		c.topicFixed = true
+	}
+	c.topic = nil
+	for i := c.npubs - 1; i >= max(c.npubs-pubHistory, 0); i-- {
+		if p := c.pubs[i%pubHistory]; len(p) >= len(b) && string(p[:len(b)]) == string(b) {
+			c.topic = p
+			return
+		}
+	}
 }
 
 // End records the message whose bytes were pushed, and the EOM after them.
 func (c *Context) End() {
+	c.countHits(lstm.EOM)
 	c.observe(lstm.EOM)
 	t := int(c.key & 15)
 	c.last[t] = append(c.last[t][:0], c.body...)
@@ -234,6 +349,11 @@ func (c *Context) End() {
 	s := &c.table[c.key%tableSize]
 	s.key = c.key
 	s.body = append(s.body[:0], c.body...)
+	if c.publish {
+		p := &c.pubs[c.npubs%pubHistory]
+		*p = append((*p)[:0], c.body...)
+		c.npubs++
+	}
 }
 
 // logFeature returns log2(1+x)/32 in units of 1/lstm.FeatOne.
@@ -250,4 +370,21 @@ func log2Fixed(x uint64) int64 {
 	n := bits.Len64(x) - 1
 	frac := (x << (63 - n)) >> (63 - lstm.FeatShift) & (lstm.FeatOne - 1)
 	return int64(n)<<lstm.FeatShift | int64(frac)
+}
+
+// Clone returns a copy of c that can be stepped on its own without changing c, as to try out
+// what a model would generate.
+func (c *Context) Clone() *Context {
+	d := *c
+	d.body = append([]byte(nil), c.body...)
+	for i := range d.last {
+		d.last[i] = append([]byte(nil), c.last[i]...)
+	}
+	for i := range d.table {
+		d.table[i].body = append([]byte(nil), c.table[i].body...)
+	}
+	for i := range d.pubs {
+		d.pubs[i] = append([]byte(nil), c.pubs[i]...)
+	}
+	return &d
 }

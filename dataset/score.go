@@ -86,11 +86,13 @@ func (s *Score) Keys() []Key {
 	return keys
 }
 
-// Run runs p over the conversations, each from its start.
+// Run runs p over the conversations, each from its start. A p that is a MessageStarter is
+// told of each message before its first step.
 func Run(p Predictor, convs []Conversation) Score {
 	sc := Score{By: map[Key]*Tally{}}
 	feat, hints := make([]int16, Features), make([]int, Hints)
 	dist := make([]float64, lstm.Symbols)
+	starter, _ := p.(MessageStarter)
 	for i := range convs {
 		c := &convs[i]
 		p.Begin()
@@ -99,6 +101,9 @@ func Run(p Predictor, convs []Conversation) Score {
 			m := &c.Messages[j]
 			t := Tally{Messages: 1, Exact: 1, Bytes: len(m.Body)}
 			fx.Begin(m)
+			if starter != nil {
+				starter.StartMessage(m)
+			}
 			for pos := 0; pos <= len(m.Body); pos++ {
 				fx.Step(feat, hints)
 				p.Predict(feat, hints, dist)

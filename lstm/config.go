@@ -29,7 +29,7 @@ const (
 	MaxHidden   = 1024
 	MaxEmbed    = 64
 	MaxFeatures = 64
-	MaxHints    = 4
+	MaxHints    = 8
 )
 
 // Config is the shape of a model. The zero value of each field selects its default.

@@ -17,7 +17,7 @@ func newApp() *cli.App {
 		Description: "mqzip reads pcap and pcapng captures, reassembles their TCP connections and dissects every\n" +
 			"MQTT message (3.1, 3.1.1, 5.0). With no capture argument a command runs on the bundled\n" +
 			"sample capture (" + sample.Name + ").",
-		Commands: []*cli.Command{csvCommand(), analyzeCommand(), compressCommand(), decompressCommand(), benchCommand(), trainCommand(), evalCommand(), proxyCommand()},
+		Commands: []*cli.Command{csvCommand(), analyzeCommand(), compressCommand(), decompressCommand(), benchCommand(), trainCommand(), evalCommand(), predictCommand(), proxyCommand()},
 		ExitErrHandler: func(*cli.Context, error) {
 			// main prints the error and sets the exit status.
 		},

@@ -9,7 +9,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/mqzip/mqzip/dataset"
-	"github.com/mqzip/mqzip/lstm"
 )
 
 func evalCommand() *cli.Command {
@@ -17,13 +16,15 @@ func evalCommand() *cli.Command {
 		Name:      "eval",
 		Usage:     "measure a model on captures beside the baselines",
 		ArgsUsage: "capture...",
-		Description: "Runs the quantized model (-m), one conversation at a time from its initial state, over the MQTT\n" +
-			"messages of the captures, and beside it adaptive order-2 and order-4 context models of the same\n" +
-			"symbols. For each message type and direction it prints the bits per body byte (the fixed header\n" +
+		Description: "Runs the quantized model (-m, or the built-in default model), one conversation at a time from\n" +
+			"its initial state, over the MQTT messages of the captures, and beside it three baselines: adaptive\n" +
+			"order-2 and order-4 context models of the same symbols, and \"repeat\", which expects each message\n" +
+			"to repeat the previous one of the same type and topic in its conversation (escaping to order-2).\n" +
+			"The baselines learn across the captures; the model starts each conversation afresh. For each message type and direction it prints the bits per body byte (the fixed header\n" +
 			"travels raw, so the length is known), the share of body bytes that were the likeliest (top-1)\n" +
 			"and the share of messages whose every byte was.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "the model `FILE`", Required: true},
+			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "the model `FILE` (default: the built-in model)"},
 		},
 		Action: runEval,
 	}
@@ -33,27 +34,20 @@ func runEval(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return errors.New("eval: give the captures to measure on")
 	}
-	f, err := os.Open(c.String("model"))
+	q, err := loadModel("eval", c.String("model"))
 	if err != nil {
 		return err
-	}
-	q, err := lstm.Load(f)
-	f.Close()
-	if err != nil {
-		return err
-	}
-	if fs := q.Meta().FeatureSet; fs != dataset.FeatureSet {
-		return fmt.Errorf("eval: the model was trained on features %q, this build computes %q", fs, dataset.FeatureSet)
 	}
 	convs, err := dataset.ReadFiles(c.Args().Slice(), dataset.Options{})
 	if err != nil {
 		return err
 	}
-	names := []string{"lstm", "order-2", "order-4"}
+	names := []string{"lstm", "order-2", "order-4", "repeat"}
 	scores := []dataset.Score{
 		dataset.Run(dataset.NewQuantizedPredictor(q), convs),
 		dataset.Run(dataset.Baseline{ContextModel: dataset.NewContextModel(2)}, convs),
 		dataset.Run(dataset.Baseline{ContextModel: dataset.NewContextModel(4)}, convs),
+		dataset.Run(dataset.NewRepeat(), convs),
 	}
 	fmt.Printf("model %v (%v), %d conversations\n", q.ID(), q.Config(), len(convs))
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -36,7 +36,8 @@ func trainCommand() *cli.Command {
 			&cli.Float64Flag{Name: "decay", Usage: "multiply the step size by `D` after each epoch", Value: 0.6},
 			&cli.IntFlag{Name: "window", Usage: "steps of back-propagation through time", Value: 32},
 			&cli.IntFlag{Name: "lanes", Usage: "conversations trained side by side", Value: 8},
-			&cli.IntFlag{Name: "piece", Usage: "cut conversations into pieces of at most `STEPS` for training", Value: 4096},
+			&cli.IntFlag{Name: "piece", Usage: "cut conversations into pieces of at most `STEPS` for training", Value: 65536},
+			&cli.IntFlag{Name: "max-body", Usage: "leave out messages whose body is longer than `BYTES` (images and other blobs the model cannot learn)", Value: 65536},
 			&cli.IntFlag{Name: "cap", Usage: "train on at most about `STEPS` steps of each capture (0: all)"},
 			&cli.Float64Flag{Name: "val", Usage: "share of the conversations kept for validation", Value: 0.1},
 			&cli.Uint64Flag{Name: "seed", Usage: "seed of the initial weights, the split and the order of training", Value: 1},
@@ -52,7 +53,7 @@ func runTrain(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return errors.New("train: give the captures to train on")
 	}
-	convs, err := dataset.ReadFiles(c.Args().Slice(), dataset.Options{})
+	convs, err := dataset.ReadFiles(c.Args().Slice(), dataset.Options{MaxBody: c.Int("max-body")})
 	if err != nil {
 		return err
 	}
