@@ -4,8 +4,8 @@
 //
 //	header  magic "\x89MQZ\r\n\x1a\n" (8 bytes: a high byte, then line endings that text-mode
 //	        transfers would mangle, as PNG's), format version (1 byte), codec options (1 byte),
-//	        model id (32 bytes: the content hash of the model both sides must use; zero for
-//	        the built-in context models), CRC-32C of the preceding 42 bytes (4 bytes)
+//	        model id (32 bytes: the identifier of the models both sides must use, which the
+//	        decoder checks), CRC-32C of the preceding 42 bytes (4 bytes)
 //	chunk   length n (4 bytes, 1..MaxChunk), n bytes of the coded stream, CRC-32C of them
 //	end     a chunk length of 0
 //	trailer original size (8 bytes), CRC-32C of the original (4 bytes), CRC-32C of the
@@ -71,7 +71,7 @@ func (e *CorruptError) Unwrap() error { return e.Err }
 type Header struct {
 	Version byte
 	Options byte     // codec options
-	ModelID [32]byte // content hash of the model; zero for the built-in context models
+	ModelID [32]byte // identifier of the models the coded stream needs
 }
 
 // Trailer closes a .mqz file.
@@ -108,16 +108,21 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
-	n := len(p)
+	n := 0
 	for len(p) > 0 {
 		k := min(len(p), cap(w.buf)-len(w.buf))
 		w.buf = append(w.buf, p[:k]...)
 		p = p[k:]
+		n += k
 		if len(w.buf) == cap(w.buf) {
 			w.flushChunk()
+			if w.err != nil {
+				// The chunk was not written, so the buffer stays full: stop here.
+				return n, w.err
+			}
 		}
 	}
-	return n, w.err
+	return n, nil
 }
 
 // WriteByte appends one coded byte.
@@ -260,9 +265,9 @@ func (r *Reader) next() error {
 	if _, err := io.ReadFull(r.r, h[:]); err != nil {
 		return r.fail(fmt.Errorf("wire: offset %d: chunk header: %w", start, unexpected(err)))
 	}
-	n := int(binary.LittleEndian.Uint32(h[:]))
+	size := binary.LittleEndian.Uint32(h[:])
 	r.off += 4
-	if n == 0 {
+	if size == 0 {
 		var t [16]byte
 		if _, err := io.ReadFull(r.r, t[:]); err != nil {
 			return r.fail(fmt.Errorf("wire: offset %d: trailer: %w", r.off, unexpected(err)))
@@ -273,13 +278,17 @@ func (r *Reader) next() error {
 		r.trailer = Trailer{Size: int64(binary.LittleEndian.Uint64(t[:])), CRC: binary.LittleEndian.Uint32(t[8:])}
 		r.done = true
 		if _, err := r.r.ReadByte(); err != io.EOF {
-			return r.fail(&CorruptError{Offset: r.off + 16, What: "after the trailer", Err: fmt.Errorf("%w: trailing data", ErrFormat)})
+			if err == nil {
+				err = fmt.Errorf("%w: trailing data", ErrFormat)
+			}
+			return r.fail(&CorruptError{Offset: r.off + 16, What: "after the trailer", Err: err})
 		}
 		return io.EOF
 	}
-	if n > MaxChunk {
-		return r.fail(&CorruptError{Offset: start, What: "chunk length", Err: fmt.Errorf("%w: %d bytes exceeds %d", ErrChecksum, n, MaxChunk)})
+	if size > MaxChunk { // compared as uint32: as an int, a size of 2^31 or more is negative on 32-bit machines
+		return r.fail(&CorruptError{Offset: start, What: "chunk length", Err: fmt.Errorf("%w: %d bytes exceeds %d", ErrChecksum, size, MaxChunk)})
 	}
+	n := int(size)
 	if cap(r.chunk) < n+4 {
 		r.chunk = make([]byte, n+4)
 	}
