@@ -514,40 +514,38 @@ func (s *state) tcpOptions(b []byte, t, hl int, f, rev *flow) {
 
 // choice4 is choiceAt for 4-byte fields.
 func (s *state) choice4(field uint32, b []byte, off int, preds []uint64) {
-	v := uint64(binary.BigEndian.Uint32(b[off:]))
-	s.account(fieldCat(field), 4)
-	for i, p := range preds {
-		eq := 0
-		if v == p {
-			eq = 1
-		}
-		if s.k.bit(&s.choice[(field*4+uint32(i))%uint32(len(s.choice))], eq, 255) == 1 {
-			binary.BigEndian.PutUint32(b[off:], uint32(p))
-			s.mark(off, 4)
-			return
-		}
-	}
-	s.numAt(field, b, off, 4, preds[0])
+	s.choice(field, b, off, 4, preds)
 }
 
 // choiceAt codes the big-endian 2-byte field at b[off:] as one of several predictions or,
 // if it is none of them, as a difference from the first.
 func (s *state) choiceAt(field uint32, b []byte, off int, preds []uint64) {
-	v := uint64(binary.BigEndian.Uint16(b[off:]))
-	s.account(fieldCat(field), 2)
+	s.choice(field, b, off, 2, preds)
+}
+
+// choice codes the big-endian width-byte field at b[off:] as one of several predictions (a
+// flag for each, in order) or, if it is none of them, as a difference from the first.
+func (s *state) choice(field uint32, b []byte, off, width int, preds []uint64) {
+	var v uint64
+	for i := 0; i < width; i++ {
+		v = v<<8 | uint64(b[off+i])
+	}
+	s.account(fieldCat(field), width)
 	for i, p := range preds {
 		eq := 0
 		if v == p {
 			eq = 1
 		}
-		if s.k.bit(&s.choice[(field*4+uint32(i))%uint32(len(s.choice))], eq, 255) == 1 {
-			binary.BigEndian.PutUint16(b[off:], uint16(p))
-			s.mark(off, 2)
+		if s.k.bit(&s.choiceBits[(field*4+uint32(i))%uint32(len(s.choiceBits))], eq, 255) == 1 {
+			for j := width - 1; j >= 0; j-- {
+				b[off+j] = byte(p)
+				p >>= 8
+			}
+			s.mark(off, width)
 			return
 		}
 	}
-	// None: code the difference from the first prediction (which the flags say is wrong).
-	s.numAt(field, b, off, 2, preds[0])
+	s.numAt(field, b, off, width, preds[0])
 }
 
 // pseudoSum is the folded, uncomplemented sum of the TCP/UDP pseudo header: what the stack

@@ -55,7 +55,7 @@ type state struct {
 	kinds      *symModel
 	flowSym    *symModel
 	flowOff    [8][256]bit // offsets within the rank buckets
-	choice     [256]bit    // which of several predictions a field equals
+	choiceBits [256]bit    // which of several predictions a field equals
 	tsOK       bit
 	hostIDs    map[[4]byte]uint16 // last IPv4 identifier sent by each host
 	now        int64              // time of the current frame, ns (0 if unknown)
