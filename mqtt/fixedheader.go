@@ -67,3 +67,19 @@ func varIntLen(v uint32) int {
 	}
 	return 4
 }
+
+// AppendVarInt appends n as a Variable Byte Integer in the fewest bytes (MQTT 5.0 section
+// 1.5.5, 3.1.1 section 2.2.3): the encoding of a Remaining Length or a property length.
+func AppendVarInt(dst []byte, n int) []byte {
+	for {
+		d := byte(n & 0x7f)
+		n >>= 7
+		if n > 0 {
+			d |= 0x80
+		}
+		dst = append(dst, d)
+		if n == 0 {
+			return dst
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/mqzip/mqzip/capture"
+	"github.com/mqzip/mqzip/mqtt"
 )
 
 // Config describes the capture to generate.
@@ -206,20 +207,7 @@ func checksum(b []byte) uint16 {
 func str(b []byte, s string) []byte { return append(append(b, byte(len(s)>>8), byte(len(s))), s...) }
 
 func withLen(typ byte, body []byte) []byte {
-	out := []byte{typ}
-	n := len(body)
-	for {
-		d := byte(n & 0x7f)
-		n >>= 7
-		if n > 0 {
-			d |= 0x80
-		}
-		out = append(out, d)
-		if n == 0 {
-			break
-		}
-	}
-	return append(out, body...)
+	return append(mqtt.AppendVarInt([]byte{typ}, len(body)), body...)
 }
 
 func connectPacket(id string) []byte {

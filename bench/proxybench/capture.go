@@ -82,17 +82,4 @@ func (cv *Conversation) renamed(id string) (*Conversation, error) {
 }
 
 // remainingLength encodes n as an MQTT Variable Byte Integer.
-func remainingLength(n int) []byte {
-	var b []byte
-	for {
-		d := byte(n & 0x7f)
-		n >>= 7
-		if n > 0 {
-			d |= 0x80
-		}
-		b = append(b, d)
-		if n == 0 {
-			return b
-		}
-	}
-}
+func remainingLength(n int) []byte { return mqtt.AppendVarInt(nil, n) }

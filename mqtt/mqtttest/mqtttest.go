@@ -104,20 +104,7 @@ func cat(parts ...[]byte) []byte {
 }
 
 // vbi encodes a Variable Byte Integer in the fewest bytes.
-func vbi(n int) []byte {
-	var b []byte
-	for {
-		c := byte(n & 0x7f)
-		n >>= 7
-		if n > 0 {
-			c |= 0x80
-		}
-		b = append(b, c)
-		if n == 0 {
-			return b
-		}
-	}
-}
+func vbi(n int) []byte { return mqtt.AppendVarInt(nil, n) }
 
 func u16(v int) []byte    { return []byte{byte(v >> 8), byte(v)} }
 func u32(v uint32) []byte { return []byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)} }
