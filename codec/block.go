@@ -125,6 +125,10 @@ func (s *state) pcapRecord(b []byte) []byte {
 	sym := s.flowSymbol(data, s.link)
 	s.pcapTime(b, sym)
 	capLen := s.ord(fCapLen, b, 8, 4, uint64(s.predCap(sym)))
+	if capLen > MaxBlock {
+		s.k.fail(errCorrupt("pcap record of %d captured bytes", capLen))
+		return b
+	}
 	s.prevCap = uint32(capLen)
 	s.ord(fOrigLen, b, 12, 4, capLen)
 	if hl == 24 {
@@ -174,7 +178,7 @@ func (s *state) ngBlock(b []byte) []byte {
 	iface := s.ord(fNgIface, b, 8, 4, uint64(s.prevIface))
 	s.prevIface = uint32(iface)
 	link := uint32(0xffffffff)
-	if int(iface) < len(s.ngLinks) {
+	if iface < uint64(len(s.ngLinks)) {
 		link = s.ngLinks[iface]
 	}
 	var data []byte
@@ -189,7 +193,12 @@ func (s *state) ngBlock(b []byte) []byte {
 	s.order.PutUint32(b[16:], uint32(ts))
 	s.prevTS = ts
 	s.now = int64(ts) * 1000 // pcapng's default resolution is microseconds
-	capLen := int(s.ord(fCapLen, b, 20, 4, uint64(s.predCap(sym))))
+	capLen64 := s.ord(fCapLen, b, 20, 4, uint64(s.predCap(sym)))
+	if capLen64 > MaxBlock {
+		s.k.fail(errCorrupt("pcapng packet of %d captured bytes", capLen64))
+		return b
+	}
+	capLen := int(capLen64)
 	s.prevCap = uint32(capLen)
 	s.ord(fOrigLen, b, 24, 4, uint64(capLen))
 	padded := (capLen + 3) &^ 3

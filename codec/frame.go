@@ -249,8 +249,12 @@ func (s *state) newFlowKey(b []byte, link uint32, k flowKey) (flowKey, bool) {
 	}
 	c = s.newKey.code(&s.k, s.lastNewKey, c)
 	s.lastNewKey = c
-	if c < uint32(len(cands)) {
+	switch {
+	case c < uint32(len(cands)):
 		return cands[c], c%2 == 0
+	case c > uint32(len(cands)):
+		// The encoder never writes these symbols: a stream holding one is not canonical.
+		s.k.fail(errCorrupt("new flow symbol %d", c))
 	}
 	return k, false
 }

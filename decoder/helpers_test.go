@@ -20,9 +20,9 @@ import (
 	"github.com/mqzip/mqzip/wire"
 )
 
-// Every decoder builds the codec's full model (some 350 MB, zeroed), so one decode costs about
-// 0.1 s however small the file: the corruption tests check every case at the container level
-// (cheap) and decode a spread sample of them, or all of them with -cases=0.
+// Every decoder builds the codec's full models (some 90 MB, zeroed), so one decode costs 10 to
+// 20 ms however small the file: the corruption tests check every case at the container level
+// (cheap) and decode a spread sample of them, or all of them with -cases=0 (some 20 minutes).
 var cases = flag.Int("cases", 48, "full decodes per file and kind of damage in the corruption tests (0: every case)")
 
 // caseTimeout is how long one decode may take before the test calls it a hang: far above the
