@@ -142,7 +142,7 @@ func (pm *payloadModel) code(k *coder, t *mqttTrack, dir uint32, v byte) byte {
 		hash(0xD0, uint32(t.prev), uint32(pred), uint32(t.st), min(t.matched, 3)),
 	}
 	for i, c := range ctxs {
-		pm.cur[i] = ctxByte{t: pm.tabs[i].t, base: (hash(c) & pm.tabs[i].mask) << 8}
+		pm.cur[i] = ctxByte{t: pm.tabs[i].table(), base: (hash(c) & pm.tabs[i].mask) << 8}
 	}
 	conf := int32(min(t.matched, 8))
 	node := uint32(1)

@@ -19,13 +19,22 @@ type byteModels struct {
 }
 
 func newByteModels(slotBits uint, limit uint8) *byteModels {
-	return &byteModels{t: make([]bit, 256<<slotBits), mask: 1<<slotBits - 1, limit: limit}
+	return &byteModels{mask: 1<<slotBits - 1, limit: limit}
+}
+
+// table returns the models, allocated on first use: a small input that never needs a table
+// (a capture without payload, say) does not pay for it.
+func (m *byteModels) table() []bit {
+	if m.t == nil {
+		m.t = make([]bit, 256*(int(m.mask)+1))
+	}
+	return m.t
 }
 
 // code codes byte v in context ctx.
 func (m *byteModels) code(k *coder, ctx uint32, v byte) byte {
 	s := (hash(ctx) & m.mask) << 8
-	return byte(k.tree(m.t[s:s+256], 8, uint32(v), m.limit))
+	return byte(k.tree(m.table()[s:s+256], 8, uint32(v), m.limit))
 }
 
 // symModel codes small symbols (up to 2^bits values) with a bit tree per context.
