@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mqzip/mqzip/capture"
+	"github.com/mqzip/mqzip/mqtt"
 )
 
 // capBuilder writes a capture of MQTT conversations with exactly known times, lengths and
@@ -110,19 +111,7 @@ func mqttStr(b []byte, s string) []byte {
 // withLen prepends a fixed header (type and flags byte, remaining length) to body; it returns
 // the packet and the fixed header's length.
 func withLen(first byte, body []byte) ([]byte, int) {
-	out := []byte{first}
-	n := len(body)
-	for {
-		d := byte(n & 0x7f)
-		n >>= 7
-		if n > 0 {
-			d |= 0x80
-		}
-		out = append(out, d)
-		if n == 0 {
-			break
-		}
-	}
+	out := mqtt.AppendVarInt([]byte{first}, len(body))
 	return append(out, body...), len(out)
 }
 
