@@ -13,6 +13,7 @@ type Column struct {
 	Aliases  []string // other names that select it
 	app      func(dst []byte, m *conv.Message) []byte
 	plain    bool // its values are numbers, addresses or hex: never quoted
+	types    uint16 // packet types (bit t for type t) it has values for; 0: any message
 }
 
 // plainColumns hold numbers, addresses or hex only, so the writer need not look for characters
@@ -44,7 +45,11 @@ func pktCol(name string, cat Category, desc string, f func(dst []byte, p *mqtt.P
 
 // typeCol is a packet column shown only for the given packet types.
 func typeCol(name string, cat Category, desc string, types []mqtt.Type, f func(dst []byte, p *mqtt.Packet) []byte) Column {
-	return pktCol(name, cat, desc, func(dst []byte, p *mqtt.Packet) []byte {
+	var mask uint16
+	for _, t := range types {
+		mask |= 1 << (t & 15)
+	}
+	c := pktCol(name, cat, desc, func(dst []byte, p *mqtt.Packet) []byte {
 		for _, t := range types {
 			if p.Type == t {
 				return f(dst, p)
@@ -52,6 +57,8 @@ func typeCol(name string, cat Category, desc string, types []mqtt.Type, f func(d
 		}
 		return dst
 	})
+	c.types = mask
+	return c
 }
 
 var (

@@ -72,9 +72,16 @@ func (w *Writer) Write(m *conv.Message) error {
 		return w.err
 	}
 	w.row = w.row[:0]
+	var typ uint16 // the message's packet type as a bit; 0 when it has no packet
+	if m.Packet != nil {
+		typ = 1 << (m.Packet.Type & 15)
+	}
 	for i := range w.cols {
 		if i > 0 {
 			w.row = append(w.row, ',')
+		}
+		if t := w.cols[i].types; t != 0 && t&typ == 0 {
+			continue // a column of other packet types: empty
 		}
 		start := len(w.row)
 		w.row = w.cols[i].app(w.row, m)

@@ -142,7 +142,7 @@ func timeRun(runs int, prog string, args ...string) (float64, float64) {
 					mem = max(mem, kb/1024)
 				}
 			}
-			args, prog = args[4:], args[3]
+			args, prog = args[5:], args[4]
 		} else if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			mem = max(mem, float64(ru.Maxrss)/1024)
 		}
