@@ -12,7 +12,7 @@ type Column struct {
 	Desc     string   // what it holds
 	Aliases  []string // other names that select it
 	app      func(dst []byte, m *conv.Message) []byte
-	plain    bool // its values are numbers, addresses or hex: never quoted
+	plain    bool   // its values are numbers, addresses or hex: never quoted
 	types    uint16 // packet types (bit t for type t) it has values for; 0: any message
 }
 
