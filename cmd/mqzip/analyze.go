@@ -44,15 +44,9 @@ func analyzeCommand() *cli.Command {
 }
 
 func runAnalyze(c *cli.Context) error {
-	cfg := dissect.Config{Conv: conv.Config{NoDetect: c.Bool("no-detect")}}
-	for _, p := range c.UintSlice("port") {
-		if p == 0 || p > 65535 {
-			return fmt.Errorf("analyze: --port %d is not a TCP port", p)
-		}
-		cfg.Conv.MQTTPorts = append(cfg.Conv.MQTTPorts, uint16(p))
-	}
-	if len(cfg.Conv.MQTTPorts) > 0 {
-		cfg.Conv.MQTTPorts = append(cfg.Conv.MQTTPorts, 1883)
+	cfg, err := dissectConfig(c, "analyze")
+	if err != nil {
+		return err
 	}
 	if c.Int("lags") < 1 {
 		return fmt.Errorf("analyze: --lags %d must be at least 1", c.Int("lags"))

@@ -7,6 +7,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/mqzip/mqzip/conv"
+	"github.com/mqzip/mqzip/dissect"
 	"github.com/mqzip/mqzip/sample"
 )
 
@@ -50,4 +52,20 @@ func createOutput(arg string) (io.Writer, func() error, error) {
 		return nil, nil, err
 	}
 	return f, f.Close, nil
+}
+
+// dissectConfig turns the --port and --no-detect flags of command cmd into a pipeline
+// configuration: forced ports are dissected as MQTT besides 1883.
+func dissectConfig(c *cli.Context, cmd string) (dissect.Config, error) {
+	cfg := dissect.Config{Conv: conv.Config{NoDetect: c.Bool("no-detect")}}
+	for _, p := range c.UintSlice("port") {
+		if p == 0 || p > 65535 {
+			return cfg, fmt.Errorf("%s: --port %d is not a TCP port", cmd, p)
+		}
+		cfg.Conv.MQTTPorts = append(cfg.Conv.MQTTPorts, uint16(p))
+	}
+	if len(cfg.Conv.MQTTPorts) > 0 {
+		cfg.Conv.MQTTPorts = append(cfg.Conv.MQTTPorts, 1883)
+	}
+	return cfg, nil
 }

@@ -74,15 +74,9 @@ func runCSV(c *cli.Context) error {
 			return err
 		}
 	}
-	cfg := dissect.Config{Conv: conv.Config{NoDetect: c.Bool("no-detect")}}
-	for _, p := range c.UintSlice("port") {
-		if p == 0 || p > 65535 {
-			return fmt.Errorf("csv: --port %d is not a TCP port", p)
-		}
-		cfg.Conv.MQTTPorts = append(cfg.Conv.MQTTPorts, uint16(p))
-	}
-	if len(cfg.Conv.MQTTPorts) > 0 {
-		cfg.Conv.MQTTPorts = append(cfg.Conv.MQTTPorts, 1883)
+	cfg, err := dissectConfig(c, "csv")
+	if err != nil {
+		return err
 	}
 	h.start()
 	st, runErr := dissect.Run(in, cfg, h)
