@@ -23,7 +23,8 @@ type batch struct {
 
 	// the window being run, steps x lanes, row t*len(lanes)+b
 	in, out []uint16
-	hint    []uint16 // Hints a step
+	hint    []uint16  // Hints a step
+	expert  []float32 // Experts a step: the probability each expert gave the symbol to predict
 	feat    [][]int16
 	reset   []bool // the lane starts a new sequence at this step
 	active  []bool // the step belongs to a sequence (the lane has not run dry)
@@ -38,6 +39,7 @@ func newBatch(m *Model, steps, lanes, shards int) *batch {
 	bt := &batch{m: m, steps: steps, lanes: make([]lane, lanes)}
 	n := steps * lanes
 	bt.in, bt.out, bt.hint = make([]uint16, n), make([]uint16, n), make([]uint16, n*m.cfg.Hints)
+	bt.expert = make([]float32, n*m.cfg.Experts)
 	bt.feat, bt.reset, bt.active = make([][]int16, n), make([]bool, n), make([]bool, n)
 	for s := range shards {
 		lo, hi := s*lanes/shards, (s+1)*lanes/shards
@@ -56,7 +58,7 @@ func (bt *batch) start(seqs []Sequence, order []int) {
 
 // fill lays out the next window and returns the number of active steps in it.
 func (bt *batch) fill() int {
-	nl, nf, nh := len(bt.lanes), bt.m.cfg.Features, bt.m.cfg.Hints
+	nl, nf, nh, ne := len(bt.lanes), bt.m.cfg.Features, bt.m.cfg.Hints, bt.m.cfg.Experts
 	count := 0
 	for b := range bt.lanes {
 		ln := &bt.lanes[b]
@@ -91,6 +93,7 @@ func (bt *batch) fill() int {
 				}
 			}
 			bt.feat[r] = s.Feats[ln.pos*nf : (ln.pos+1)*nf]
+			copy(bt.expert[r*ne:(r+1)*ne], s.Experts[ln.pos*ne:(ln.pos+1)*ne])
 			ln.pos++
 			count++
 		}

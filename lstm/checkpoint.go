@@ -11,8 +11,8 @@ import (
 // The checkpoint file of a Trainer, all integers little-endian:
 //
 //	magic    "MQZC"
-//	version  uint16 (1)
-//	layers, hidden, embed, features, hints  uint16 each
+//	version  uint16 (2)
+//	layers, hidden, embed, features, hints, experts  uint16 each
 //	seed     uint64
 //	learn rate, beta1, beta2, epsilon, clip, decay  float64 each
 //	window, lanes, shards, updates, epochs  uint32 each
@@ -21,14 +21,17 @@ import (
 //	crc      uint32: CRC-32 (Castagnoli) of every byte before it
 const checkpointMagic = "MQZC"
 
+// checkpointVersion is the version of the checkpoint format; version 2 added Config.Experts.
+const checkpointVersion = 2
+
 // WriteCheckpoint writes the trainer's whole state (the model's float weights, Adam's moments,
 // the counts of updates and epochs and the configuration) to w, so that ResumeTrainer can
 // carry on where it stopped and train exactly as if it had not.
 func (tr *Trainer) WriteCheckpoint(w io.Writer) error {
 	c, tc := tr.m.cfg, tr.cfg
 	b := []byte(checkpointMagic)
-	b = binary.LittleEndian.AppendUint16(b, 1)
-	for _, v := range []int{c.Layers, c.Hidden, c.Embed, c.Features, c.Hints} {
+	b = binary.LittleEndian.AppendUint16(b, checkpointVersion)
+	for _, v := range []int{c.Layers, c.Hidden, c.Embed, c.Features, c.Hints, c.Experts} {
 		b = binary.LittleEndian.AppendUint16(b, uint16(v))
 	}
 	b = binary.LittleEndian.AppendUint64(b, tc.Seed)
@@ -51,7 +54,7 @@ func (tr *Trainer) WriteCheckpoint(w io.Writer) error {
 // ResumeTrainer reads a checkpoint written by WriteCheckpoint and returns the trainer and its
 // model. Errors are those of Load.
 func ResumeTrainer(r io.Reader) (*Trainer, error) {
-	const fixed = 4 + 2 + 10 + 8 + 6*8 + 5*4
+	const fixed = 4 + 2 + 12 + 8 + 6*8 + 5*4
 	head := make([]byte, fixed)
 	if n, err := io.ReadFull(r, head); err != nil {
 		if n >= 4 && string(head[:4]) != checkpointMagic {
@@ -62,23 +65,23 @@ func ResumeTrainer(r io.Reader) (*Trainer, error) {
 	if string(head[:4]) != checkpointMagic {
 		return nil, &FormatError{0, fmt.Sprintf("not a checkpoint file (it starts with %q)", head[:4]), ErrFormat}
 	}
-	if v := binary.LittleEndian.Uint16(head[4:]); v != 1 {
+	if v := binary.LittleEndian.Uint16(head[4:]); v != checkpointVersion {
 		return nil, &UnsupportedError{Version: int(v)}
 	}
 	u16 := func(i int) int { return int(binary.LittleEndian.Uint16(head[6+2*i:])) }
-	cfg := Config{Layers: u16(0), Hidden: u16(1), Embed: u16(2), Features: u16(3), Hints: u16(4)}
+	cfg := Config{Layers: u16(0), Hidden: u16(1), Embed: u16(2), Features: u16(3), Hints: u16(4), Experts: u16(5)}
 	if cfg.Layers == 0 || cfg.Hidden == 0 || cfg.Embed == 0 || cfg.Hints == 0 || cfg.Verify() != nil {
 		return nil, &FormatError{6, fmt.Sprintf("configuration %v", cfg), ErrFormat}
 	}
 	var tc TrainConfig
-	tc.Seed = binary.LittleEndian.Uint64(head[16:])
+	tc.Seed = binary.LittleEndian.Uint64(head[18:])
 	for i, p := range []*float64{&tc.LearnRate, &tc.Beta1, &tc.Beta2, &tc.Epsilon, &tc.Clip, &tc.Decay} {
-		*p = math.Float64frombits(binary.LittleEndian.Uint64(head[24+8*i:]))
+		*p = math.Float64frombits(binary.LittleEndian.Uint64(head[26+8*i:]))
 	}
-	u32 := func(i int) int { return int(binary.LittleEndian.Uint32(head[72+4*i:])) }
+	u32 := func(i int) int { return int(binary.LittleEndian.Uint32(head[74+4*i:])) }
 	tc.Window, tc.Lanes, tc.Shards = u32(0), u32(1), u32(2)
 	if err := tc.Verify(); err != nil {
-		return nil, &FormatError{24, err.Error(), ErrFormat}
+		return nil, &FormatError{26, err.Error(), ErrFormat}
 	}
 	m := newModel(cfg)
 	tr, err := NewTrainer(m, tc)

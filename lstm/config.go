@@ -30,6 +30,7 @@ const (
 	MaxEmbed    = 64
 	MaxFeatures = 64
 	MaxHints    = 8
+	MaxExperts  = 8
 )
 
 // Config is the shape of a model. The zero value of each field selects its default.
@@ -39,6 +40,7 @@ type Config struct {
 	Embed    int // size of the byte embedding; 0 means 16
 	Features int // metadata values given at every step beside the byte; 0 means none
 	Hints    int // hints given at every step (see Model.Probs); 0 means 1
+	Experts  int // outside distributions mixed with the model's own (see Model.Mix); 0 means none
 }
 
 // withDefaults returns c with its zero fields replaced by their defaults.
@@ -72,14 +74,30 @@ func (c Config) Verify() error {
 		return fmt.Errorf("%w: %d features (0 to %d)", ErrConfig, c.Features, MaxFeatures)
 	case c.Hints < 1 || c.Hints > MaxHints:
 		return fmt.Errorf("%w: %d hints (1 to %d)", ErrConfig, c.Hints, MaxHints)
+	case c.Experts < 0 || c.Experts > MaxExperts:
+		return fmt.Errorf("%w: %d experts (0 to %d)", ErrConfig, c.Experts, MaxExperts)
 	}
 	return nil
 }
 
-// String returns a short description such as "1x128 e16 f28 h1".
+// String returns a short description such as "1x128 e16 f28 h1" ("1x128 e16 f28 h1 x3" with
+// three experts).
 func (c Config) String() string {
 	c = c.withDefaults()
-	return fmt.Sprintf("%dx%d e%d f%d h%d", c.Layers, c.Hidden, c.Embed, c.Features, c.Hints)
+	s := fmt.Sprintf("%dx%d e%d f%d h%d", c.Layers, c.Hidden, c.Embed, c.Features, c.Hints)
+	if c.Experts > 0 {
+		s += fmt.Sprintf(" x%d", c.Experts)
+	}
+	return s
+}
+
+// gates returns the number of mixing gates: one per expert and one for the model's own
+// distribution, or none without experts.
+func (c Config) gates() int {
+	if c.Experts == 0 {
+		return 0
+	}
+	return c.Experts + 1
 }
 
 // inputs returns the size of the input of layer l (the recurrent part excluded).
@@ -96,6 +114,7 @@ type layout struct {
 	w, b     []int // per layer: 4*Hidden x (inputs + Hidden), and 4*Hidden
 	out, bo  int   // Symbols x Hidden, and Symbols
 	cp       int   // the copy gates: Hints x (Hidden weights, then a bias)
+	gate     int   // the mixing gates: gates() x (Hidden weights, then a bias)
 	total    int
 	rowWidth []int // per layer: inputs + Hidden
 }
@@ -117,6 +136,8 @@ func (c Config) layout() layout {
 	n += Symbols
 	lay.cp = n
 	n += c.Hints * (c.Hidden + 1)
+	lay.gate = n
+	n += c.gates() * (c.Hidden + 1)
 	lay.total = n
 	return lay
 }

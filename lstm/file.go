@@ -18,20 +18,23 @@ import (
 //	body:
 //	  layers, hidden, embed, features  uint16 each
 //	  featShift, freqBits, mulShift    uint8 each (FeatShift, FreqBits, 24)
-//	  hints                            uint8
+//	  hints, experts                   uint8 each
 //	  feature set  uint8 length, then that many bytes
 //	  note         uint16 length, then that many bytes
 //	  embedding    Symbols x embed int16
-//	  each layer, the output layer, then the copy gates (a row of hidden columns a hint):
+//	  each layer, the output layer, the copy gates (a row of hidden columns a hint), then the
+//	  mixing gates (a row of hidden columns for the model and for each expert, none without
+//	  experts):
 //	    rows x cols int8 weights, rows int32 scales, rows int32 biases
 //	id        32 bytes: SHA-256 of the body, the model's identity
 //	crc       uint32: CRC-32 (Castagnoli) of every byte before it
 const (
 	fileMagic = "MQZM"
 	// FileVersion is the version of the model file format that WriteTo writes and Load reads.
-	FileVersion = 1
+	// Version 2 added the experts and their mixing gates.
+	FileVersion = 2
 	headerLen   = 10
-	configLen   = 12
+	configLen   = 13
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -76,7 +79,7 @@ func (q *Quantized) body() []byte {
 	for _, v := range []int{c.Layers, c.Hidden, c.Embed, c.Features} {
 		b = binary.LittleEndian.AppendUint16(b, uint16(v))
 	}
-	b = append(b, FeatShift, FreqBits, mulShift, byte(c.Hints))
+	b = append(b, FeatShift, FreqBits, mulShift, byte(c.Hints), byte(c.Experts))
 	b = append(b, byte(len(q.meta.FeatureSet)))
 	b = append(b, q.meta.FeatureSet...)
 	b = binary.LittleEndian.AppendUint16(b, uint16(len(q.meta.Note)))
@@ -84,7 +87,7 @@ func (q *Quantized) body() []byte {
 	for _, v := range q.emb {
 		b = binary.LittleEndian.AppendUint16(b, uint16(v))
 	}
-	for _, m := range append(q.layers[:len(q.layers):len(q.layers)], q.out, q.cp) {
+	for _, m := range q.matrices() {
 		for _, w := range m.w {
 			b = append(b, byte(w))
 		}
@@ -109,7 +112,12 @@ func weightsLen(c Config) int {
 	for l := range c.Layers {
 		n += 4 * c.Hidden * (c.inputs(l) + c.Hidden + 8)
 	}
-	return n + (Symbols+c.Hints)*(c.Hidden+8)
+	return n + (Symbols+c.Hints+c.gates())*(c.Hidden+8)
+}
+
+// matrices returns q's weight matrices in the order of the file.
+func (q *Quantized) matrices() []qmatrix {
+	return append(q.layers[:len(q.layers):len(q.layers)], q.out, q.cp, q.gate)
 }
 
 // WriteTo writes q's model file to w.
@@ -191,7 +199,7 @@ func noEOF(err error) error {
 // readConfig reads and checks the configuration at the start of a body.
 func readConfig(b []byte) (Config, error) {
 	u := func(i int) int { return int(binary.LittleEndian.Uint16(b[2*i:])) }
-	c := Config{Layers: u(0), Hidden: u(1), Embed: u(2), Features: u(3), Hints: int(b[11])}
+	c := Config{Layers: u(0), Hidden: u(1), Embed: u(2), Features: u(3), Hints: int(b[11]), Experts: int(b[12])}
 	if c.Layers == 0 || c.Hidden == 0 || c.Embed == 0 || c.Hints == 0 {
 		return c, &FormatError{headerLen, fmt.Sprintf("configuration %v has a zero size", c), ErrFormat}
 	}
@@ -233,8 +241,9 @@ func parseBody(c Config, body []byte) (*Quantized, error) {
 	}
 	q.out = readMatrix(rd, Symbols, c.Hidden)
 	q.cp = readMatrix(rd, c.Hints, c.Hidden)
+	q.gate = readMatrix(rd, c.gates(), c.Hidden)
 	q.prepare()
-	for l, m := range append(q.layers[:len(q.layers):len(q.layers)], q.out, q.cp) {
+	for l, m := range q.matrices() {
 		if err := m.check(); err != nil {
 			return nil, fail(pos(), fmt.Sprintf("matrix %d: %v", l, err))
 		}

@@ -15,7 +15,9 @@ import (
 // the hash in golden.txt.
 var tinyPath = filepath.Join("testdata", "tiny.mqzm")
 
-func tinyModel() *Quantized { return randomQuantized(Config{Hidden: 6, Embed: 3, Features: 2}, 11) }
+func tinyModel() *Quantized {
+	return randomQuantized(Config{Hidden: 6, Embed: 3, Features: 2, Experts: 2}, 11)
+}
 
 func modelBytes(t *testing.T, q *Quantized) []byte {
 	t.Helper()
@@ -28,7 +30,7 @@ func modelBytes(t *testing.T, q *Quantized) []byte {
 }
 
 func TestFileRoundTrip(t *testing.T) {
-	for _, cfg := range []Config{{Hidden: 6, Embed: 3, Features: 2}, {Layers: 2, Hidden: 20, Embed: 7, Features: 28, Hints: 4}} {
+	for _, cfg := range []Config{{Hidden: 6, Embed: 3, Features: 2}, {Layers: 2, Hidden: 20, Embed: 7, Features: 28, Hints: 4, Experts: 3}} {
 		q := randomQuantized(cfg, 5)
 		b := modelBytes(t, q)
 		r := bytes.NewReader(append(b, "trailing"...))
@@ -114,7 +116,7 @@ func TestFileForeign(t *testing.T) {
 		"text":    []byte("hello, world"),
 		"zeros":   make([]byte, 100),
 		"gzip":    {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3},
-		"version": append([]byte("MQZM\x02\x00"), make([]byte, 100)...),
+		"version": append([]byte("MQZM\x03\x00"), make([]byte, 100)...),
 	}
 	caps := testcaps.Bundled(t)
 	pcap, err := os.ReadFile(caps[0])

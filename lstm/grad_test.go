@@ -9,6 +9,12 @@ import (
 // randomSequences returns sequences of the given lengths with symbols and features drawn from
 // a seeded generator, ending each with EOM as messages do.
 func randomSequences(nf, nh int, seed uint64, lens ...int) []Sequence {
+	return randomSequencesExperts(nf, nh, 0, seed, lens...)
+}
+
+// randomSequencesExperts is randomSequences with ne experts, each giving the symbol to
+// predict a probability drawn from (0.01, 0.9).
+func randomSequencesExperts(nf, nh, ne int, seed uint64, lens ...int) []Sequence {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	var seqs []Sequence
 	for _, n := range lens {
@@ -31,6 +37,10 @@ func randomSequences(nf, nh int, seed uint64, lens ...int) []Sequence {
 			case 1:
 				s.Hints[i] = uint16(rng.IntN(Symbols))
 			}
+		}
+		s.Experts = make([]float32, n*ne)
+		for i := range s.Experts {
+			s.Experts[i] = float32(0.01 + 0.89*rng.Float64())
 		}
 		seqs = append(seqs, s)
 	}
@@ -64,6 +74,7 @@ func TestGradientCheck(t *testing.T) {
 		{"one layer", Config{Layers: 1, Hidden: 6, Embed: 3, Features: 2}, []int{10, 15, 12, 9}},
 		{"two layers, three hints", Config{Layers: 2, Hidden: 5, Embed: 4, Features: 3, Hints: 3}, []int{7, 18, 20, 4}},
 		{"no features", Config{Layers: 2, Hidden: 4, Embed: 2}, []int{12, 13, 25, 0}},
+		{"three experts", Config{Layers: 1, Hidden: 5, Embed: 3, Features: 2, Hints: 2, Experts: 3}, []int{9, 14, 11, 12}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,7 +82,7 @@ func TestGradientCheck(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			seqs := randomSequences(tt.cfg.Features, max(tt.cfg.Hints, 1), 3, tt.lens...)
+			seqs := randomSequencesExperts(tt.cfg.Features, max(tt.cfg.Hints, 1), tt.cfg.Experts, 3, tt.lens...)
 			window := tt.lens[0] + tt.lens[1]
 			_, g := lossGrad(m, seqs, window, 2, 2, true)
 			g = append([]float32(nil), g...)

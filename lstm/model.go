@@ -22,6 +22,7 @@ type Model struct {
 	out  []float32   // Symbols x Hidden: the output layer
 	outB []float32   // Symbols output biases
 	cp   []float32   // Hints copy gates: Hidden weights, then a bias, each
+	gate []float32   // Experts+1 mixing gates (none without experts): Hidden weights, then a bias, each
 }
 
 // NewModel returns a model of shape cfg whose weights are drawn from a generator seeded with
@@ -69,6 +70,7 @@ func (m *Model) bind() {
 	m.out = p[lay.out : lay.out+Symbols*c.Hidden]
 	m.outB = p[lay.bo : lay.bo+Symbols]
 	m.cp = p[lay.cp : lay.cp+c.Hints*(c.Hidden+1)]
+	m.gate = p[lay.gate : lay.gate+c.gates()*(c.Hidden+1)]
 }
 
 // Config returns the model's configuration, with its defaults applied.
@@ -204,13 +206,59 @@ func (m *Model) Probs(s *State, hints []int, dst []float32) []float32 {
 
 // copyGate returns u_k·h + c_k.
 func (m *Model) copyGate(k int, h []float32) float32 {
-	H := m.cfg.Hidden
-	u := m.cp[k*(H+1) : (k+1)*(H+1)]
+	return affine(m.cp, k, h)
+}
+
+// affine returns row k of the rows of len(h) weights and a bias in w, applied to h.
+func affine(w []float32, k int, h []float32) float32 {
+	H := len(h)
+	u := w[k*(H+1) : (k+1)*(H+1)]
 	g := u[H]
 	for j, v := range h {
 		g += u[j] * v
 	}
 	return g
+}
+
+// Mix writes to dst (Symbols entries) the distribution of the next symbol of a model with
+// experts (Config.Experts), and returns dst. own is the model's own distribution (from Probs)
+// and experts the distributions of the experts, Symbols entries each: the distributions of
+// other predictors that the caller runs beside the model, such as adaptive context models
+// whose statistics the model cannot hold in its weights. The mixture is
+//
+//	p = w_0·own + Σ_e w_e·expert_e,  w = softmax(a),  a_e = r_e·h + s_e
+//
+// with h the output of the last layer: the state weighs each expert as it judges it at this
+// step. Training needs only the probability each expert gave the symbol to predict
+// (Sequence.Experts).
+func (m *Model) Mix(s *State, own []float32, experts [][]float32, dst []float32) []float32 {
+	if len(dst) < Symbols {
+		dst = make([]float32, Symbols)
+	}
+	dst = dst[:Symbols]
+	if m.cfg.Experts == 0 {
+		copy(dst, own)
+		return dst
+	}
+	w := m.gateWeights(s.H[len(s.H)-1], make([]float32, m.cfg.gates()))
+	for j := range dst {
+		dst[j] = w[0] * own[j]
+	}
+	for e, q := range experts[:m.cfg.Experts] {
+		for j := range dst {
+			dst[j] += w[e+1] * q[j]
+		}
+	}
+	return dst
+}
+
+// gateWeights writes to w the mixing weights softmax(a) for the state output h.
+func (m *Model) gateWeights(h, w []float32) []float32 {
+	for e := range w {
+		w[e] = affine(m.gate, e, h)
+	}
+	softmax(w)
+	return w
 }
 
 // softmax turns the logits v into probabilities in place.

@@ -68,6 +68,7 @@ func (q *Quantized) prepare() {
 	}
 	q.out.prepare()
 	q.cp.prepare()
+	q.gate.prepare()
 }
 
 // Quantized is the fixed-point copy of a Model used for coding: integer weights, activations
@@ -86,6 +87,7 @@ type Quantized struct {
 	layers []qmatrix
 	out    qmatrix // Symbols rows
 	cp     qmatrix // Hints rows: the copy gates
+	gate   qmatrix // Experts+1 rows, or none: the mixing gates
 	meta   Meta
 	id     ID
 }
@@ -132,6 +134,14 @@ func Quantize(m *Model, meta Meta) (*Quantized, error) {
 	if q.cp, err = quantizeMatrix(cpw, cpb, c.Hints, c.Hidden); err != nil {
 		return nil, fmt.Errorf("lstm: copy gate: %w", err)
 	}
+	gw, gb := make([]float32, 0, c.gates()*c.Hidden), make([]float32, 0, c.gates())
+	for k := range c.gates() {
+		u := m.gate[k*(c.Hidden+1) : (k+1)*(c.Hidden+1)]
+		gw, gb = append(gw, u[:c.Hidden]...), append(gb, u[c.Hidden])
+	}
+	if q.gate, err = quantizeMatrix(gw, gb, c.gates(), c.Hidden); err != nil {
+		return nil, fmt.Errorf("lstm: mixing gate: %w", err)
+	}
 	q.prepare()
 	q.seal()
 	return q, nil
@@ -171,8 +181,11 @@ type QState struct {
 	H [][]int16 // per layer, Hidden outputs in units of 1/FeatOne
 	C [][]int32 // per layer, Hidden cells in units of 1/FeatOne
 
-	x []int16 // scratch: a layer's input
-	z []int32 // scratch: pre-activations or logits
+	x   []int16  // scratch: a layer's input
+	z   []int32  // scratch: pre-activations or logits
+	g   []int32  // scratch: the mixing gates' logits
+	w   []uint32 // scratch: the mixing weights
+	own []uint32 // scratch: the model's own frequencies, before mixing
 }
 
 // NewState returns the initial (all-zero) state for the model.
@@ -185,6 +198,9 @@ func (q *Quantized) NewState() *QState {
 	}
 	s.x = make([]int16, 0, max(c.inputs(0), c.Hidden)+c.Hidden+16)
 	s.z = make([]int32, max(4*c.Hidden, Symbols+MaxHints))
+	s.g = make([]int32, c.gates())
+	s.w = make([]uint32, c.gates())
+	s.own = make([]uint32, Symbols)
 	return s
 }
 
@@ -303,16 +319,19 @@ func expNeg(d int64) uint32 {
 }
 
 // QEvaluate returns the statistics of q on seqs, each run from the initial state, with the
-// information content of each symbol taken from its frequency.
+// information content of each symbol taken from its frequency. For a model with experts the
+// frequency is the mixed one (FreqsMix), computed from the experts' probabilities of the
+// symbol that Sequence.Experts holds, and Correct counts the steps where the model's own
+// distribution (Freqs) ranked the symbol first.
 func QEvaluate(q *Quantized, seqs []Sequence) Stats {
 	var st Stats
 	s := q.NewState()
 	freq := make([]uint32, Symbols)
-	nf, nh := q.cfg.Features, q.cfg.Hints
+	nf, nh, ne := q.cfg.Features, q.cfg.Hints, q.cfg.Experts
 	hints := make([]int, nh)
 	for i := range seqs {
 		seq := &seqs[i]
-		if seq.check(nf, nh) != nil {
+		if seq.check(nf, nh, ne) != nil {
 			continue
 		}
 		s.Reset()
@@ -333,7 +352,11 @@ func QEvaluate(q *Quantized, seqs []Sequence) Stats {
 				}
 			}
 			st.Steps++
-			st.Bits += FreqBits - math.Log2(float64(freq[y]))
+			fy := freq[y]
+			if ne > 0 {
+				fy = q.mixOne(s, freq, y, seq.Experts[t*ne:(t+1)*ne])
+			}
+			st.Bits += FreqBits - math.Log2(float64(fy))
 			if best == int(y) {
 				st.Correct++
 			}
@@ -341,4 +364,87 @@ func QEvaluate(q *Quantized, seqs []Sequence) Stats {
 		}
 	}
 	return st
+}
+
+// FreqsMix writes to dst (Symbols entries) the frequencies of the next symbol of a model with
+// experts, computing in fixed point the mixture given at Model.Mix, and returns dst. hints are
+// those of Freqs, and experts the experts' frequency tables, Symbols entries each summing to
+// FreqTotal (as Freqs writes them). With W_e the mixing weights in units of 2^-16, made to sum
+// to exactly 2^16 (the rounding surplus going to the largest, the lowest on a tie), and f_e the
+// frequency tables, f_0 the model's own,
+//
+//	freq(x) = 1 + (Σ_e W_e·f_e(x))·(FreqTotal-Symbols) >> 32
+//
+// the surplus left by rounding going to the likeliest symbol (the lowest, on a tie). A model
+// without experts gives the frequencies of Freqs.
+func (q *Quantized) FreqsMix(s *QState, hints []int, experts [][]uint32, dst []uint32) []uint32 {
+	if q.cfg.Experts == 0 {
+		return q.Freqs(s, hints, dst)
+	}
+	if len(dst) < Symbols {
+		dst = make([]uint32, Symbols)
+	}
+	dst = dst[:Symbols]
+	own := q.Freqs(s, hints, s.own)
+	w := q.gateWeights(s)
+	var acc [Symbols]uint64
+	for j, f := range own {
+		acc[j] = uint64(w[0]) * uint64(f)
+	}
+	for e, f := range experts[:q.cfg.Experts] {
+		we := uint64(w[e+1])
+		for j, v := range f[:Symbols] {
+			acc[j] += we * uint64(v)
+		}
+	}
+	best, total := 0, uint32(0)
+	for j, a := range acc {
+		f := 1 + uint32(a*(FreqTotal-Symbols)>>32)
+		dst[j] = f
+		total += f
+		if a > acc[best] {
+			best = j
+		}
+	}
+	dst[best] += FreqTotal - total
+	return dst
+}
+
+// gateWeights returns the mixing weights of the state s, in units of 2^-16, summing to 2^16.
+func (q *Quantized) gateWeights(s *QState) []uint32 {
+	top := pad(append(s.x[:0], s.H[len(s.H)-1]...), q.gate.stride)
+	z := s.g
+	q.gate.apply(top, z)
+	best := 0
+	for e, v := range z {
+		if v > z[best] {
+			best = e
+		}
+	}
+	var ex [MaxExperts + 1]uint64
+	var sum uint64
+	for e, v := range z {
+		ex[e] = uint64(expNeg(int64(z[best]) - int64(v)))
+		sum += ex[e]
+	}
+	w := s.w
+	var total uint32
+	for e := range z {
+		w[e] = uint32(ex[e] << 16 / sum)
+		total += w[e]
+	}
+	w[best] += 1<<16 - total
+	return w
+}
+
+// mixOne returns the mixed frequency (FreqsMix) of symbol y given the model's own frequencies
+// own and the probabilities p_e = f_e(y)/FreqTotal that the experts gave y. Since the mixed
+// table's total before rounding is exactly 2^32, y's frequency needs no other symbol's.
+func (q *Quantized) mixOne(s *QState, own []uint32, y uint16, p []float32) uint32 {
+	w := q.gateWeights(s)
+	a := uint64(w[0]) * uint64(own[y])
+	for e, v := range p {
+		a += uint64(w[e+1]) * uint64(math.Round(float64(v)*FreqTotal))
+	}
+	return 1 + uint32(a*(FreqTotal-Symbols)>>32)
 }

@@ -78,6 +78,7 @@ func randomQuantized(cfg Config, seed uint64) *Quantized {
 	}
 	q.out = matrix(Symbols, cfg.Hidden)
 	q.cp = matrix(cfg.Hints, cfg.Hidden)
+	q.gate = matrix(cfg.gates(), cfg.Hidden)
 	q.meta = Meta{FeatureSet: "test/1", Note: fmt.Sprintf("random integers, seed %d", seed)}
 	q.prepare()
 	q.seal()
@@ -123,6 +124,7 @@ func TestGolden(t *testing.T) {
 	cfgs := []Config{
 		{Layers: 1, Hidden: 32, Embed: 8, Features: 6},
 		{Layers: 2, Hidden: 48, Embed: 16, Features: 28, Hints: 3},
+		{Layers: 1, Hidden: 24, Embed: 8, Features: 5, Hints: 2, Experts: 3},
 	}
 	var lines []string
 	for i, cfg := range cfgs {
@@ -158,7 +160,7 @@ func goldenHash(t *testing.T, q *Quantized, steps int) string {
 		if err := q.Next(s, in, feats[k]); err != nil {
 			t.Fatal(err)
 		}
-		q.Freqs(s, hints[k], freq)
+		q.FreqsMix(s, hints[k], goldenExperts(q.cfg.Experts, sym, k), freq)
 		checkFreqs(t, freq)
 		buf = buf[:0]
 		for l := range s.H {
@@ -174,6 +176,29 @@ func goldenHash(t *testing.T, q *Quantized, steps int) string {
 		in = sym
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// goldenExperts returns n frequency tables for step k, whose symbol is sym: expert e is
+// right (half of its mass on sym) at the steps where k+e is even, and wrong otherwise.
+func goldenExperts(n, sym, k int) [][]uint32 {
+	var tabs [][]uint32
+	for e := range n {
+		f := make([]uint32, Symbols)
+		for j := range f {
+			f[j] = 1 + uint32(j*(e+3)%7)
+		}
+		var sum uint32
+		for _, v := range f {
+			sum += v
+		}
+		peak := sym
+		if (k+e)%2 != 0 {
+			peak = (sym + 1) % Symbols
+		}
+		f[peak] += FreqTotal - sum
+		tabs = append(tabs, f)
+	}
+	return tabs
 }
 
 func checkFreqs(t *testing.T, freq []uint32) {

@@ -12,13 +12,26 @@ type Sequence struct {
 	Syms  []uint16 // symbols to predict, each below Symbols
 	Feats []int16  // the features of every step, Features values a step, in units of 1/FeatOne
 	Hints []uint16 // the hints of every step, Hints values a step (see Model.Probs), up to NoHint; nil: none
+
+	// Experts holds, for a model with experts (Config.Experts), the probability that each
+	// expert gave the symbol to predict, Experts values a step, each in (0, 1] (see
+	// Model.Mix). Training needs no more of an expert's distribution than that.
+	Experts []float32
 }
 
 // Len returns the number of steps of the sequence.
 func (s *Sequence) Len() int { return len(s.Syms) }
 
-// check reports whether s fits a model with nf features and nh hints.
-func (s *Sequence) check(nf, nh int) error {
+// check reports whether s fits a model with nf features, nh hints and ne experts.
+func (s *Sequence) check(nf, nh, ne int) error {
+	if len(s.Experts) != len(s.Syms)*ne {
+		return fmt.Errorf("%w: %d expert probabilities for %d steps of %d experts", ErrInput, len(s.Experts), len(s.Syms), ne)
+	}
+	for t, p := range s.Experts {
+		if !(p > 0 && p <= 1) {
+			return fmt.Errorf("%w: step %d: expert probability %g", ErrInput, t/max(ne, 1), p)
+		}
+	}
 	if len(s.Feats) != len(s.Syms)*nf {
 		return fmt.Errorf("%w: %d feature values for %d steps of %d features", ErrInput, len(s.Feats), len(s.Syms), nf)
 	}

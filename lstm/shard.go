@@ -24,6 +24,7 @@ type shard struct {
 	hs    [][]float32 // per layer: the output after the step
 
 	logits []float32 // rows of Symbols; probabilities, then their gradient
+	dgate  []float32 // rows of gates: the gradient of the mixing gates' logits
 	dh     []float32 // gradient reaching the outputs of the current layer from above
 	dhLow  []float32 // gradient reaching the outputs of the layer below
 	dz     []float32 // gradient of the gate pre-activations, rows of 4*Hidden
@@ -54,6 +55,7 @@ func newShard(m *Model, bt *batch, lo, hi int) *shard {
 	sh.act = alloc(rows * 4 * c.Hidden)
 	sh.cprev, sh.cell, sh.tc, sh.hs = alloc(rows*c.Hidden), alloc(rows*c.Hidden), alloc(rows*c.Hidden), alloc(rows*c.Hidden)
 	sh.logits = make([]float32, rows*Symbols)
+	sh.dgate = make([]float32, rows*c.gates())
 	sh.dh, sh.dhLow = make([]float32, rows*c.Hidden), make([]float32, rows*c.Hidden)
 	sh.dz = make([]float32, rows*4*c.Hidden)
 	sh.dxh = make([]float32, nb*max(c.inputs(0), c.Hidden)+nb*c.Hidden)
@@ -146,7 +148,8 @@ func (sh *shard) forward(l int) {
 // gradient of the loss (summed over the active steps, divided by n) with respect to the logits.
 func (sh *shard) output(train bool, n int) {
 	c, nb, T := sh.m.cfg, sh.nb, sh.bt.steps
-	H, rows, nh := c.Hidden, T*nb, c.Hints
+	H, rows, nh, ng := c.Hidden, T*nb, c.Hints, c.gates()
+	w := make([]float32, ng)
 	for r := range rows {
 		copy(sh.logits[r*Symbols:(r+1)*Symbols], sh.m.outB)
 	}
@@ -176,14 +179,37 @@ func (sh *shard) output(train bool, n int) {
 				}
 			}
 			sh.stats.Steps++
-			sh.stats.Bits -= math.Log2(max(float64(p[y]), 1e-30))
 			if best == y {
 				sh.stats.Correct++
+			}
+			// own is the share of the model's own distribution in the gradient of its logits:
+			// 1 without experts, else its posterior responsibility for y.
+			own := float32(1)
+			if ng == 0 {
+				sh.stats.Bits -= math.Log2(max(float64(p[y]), 1e-30))
+			} else {
+				sh.m.gateWeights(top[k*H:(k+1)*H], w)
+				q := sh.bt.expert[r*(ng-1) : (r+1)*(ng-1)]
+				py := w[0] * p[y]
+				for e, v := range q {
+					py += w[e+1] * v
+				}
+				py = max(py, 1e-30)
+				sh.stats.Bits -= math.Log2(float64(py))
+				own = w[0] * p[y] / py
+				if train {
+					// d(-log py)/da_e = w_e - w_e·q_e(y)/py
+					dg := sh.dgate[k*ng : (k+1)*ng]
+					dg[0] = (w[0] - own) * scale
+					for e, v := range q {
+						dg[e+1] = (w[e+1] - w[e+1]*v/py) * scale
+					}
+				}
 			}
 			if train {
 				p[y]--
 				for j := range p {
-					p[j] *= scale
+					p[j] *= scale * own
 				}
 			}
 		}
@@ -206,6 +232,27 @@ func (sh *shard) backOutput() {
 		}
 	}
 	impl.Sgemm(blas.NoTrans, blas.NoTrans, rows, H, Symbols, 1, sh.logits, Symbols, m.out, H, 0, sh.dh, H)
+	// The mixing gates: the gradient of a gate's logit flows to its weights, bias and to h.
+	if ng := m.cfg.gates(); ng > 0 {
+		for t := range sh.bt.steps {
+			for b := range sh.nb {
+				r, k := sh.row(t, b), t*sh.nb+b
+				if !sh.bt.active[r] {
+					continue
+				}
+				h, dh := top[k*H:(k+1)*H], sh.dh[k*H:(k+1)*H]
+				for e, g := range sh.dgate[k*ng : (k+1)*ng] {
+					u := m.gate[e*(H+1) : (e+1)*(H+1)]
+					gu := sh.grad[m.lay.gate+e*(H+1) : m.lay.gate+(e+1)*(H+1)]
+					for j := range H {
+						gu[j] += g * h[j]
+						dh[j] += g * u[j]
+					}
+					gu[H] += g
+				}
+			}
+		}
+	}
 	// The copy gates: the gradient of a hint's logit flows to its u, c and to h.
 	nh := m.cfg.Hints
 	for t := range sh.bt.steps {

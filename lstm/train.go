@@ -102,7 +102,7 @@ func (tr *Trainer) Updates() int { return tr.t }
 func (tr *Trainer) Epoch(seqs []Sequence, progress func(Progress)) (Stats, error) {
 	total := 0
 	for i := range seqs {
-		if err := seqs[i].check(tr.m.cfg.Features, tr.m.cfg.Hints); err != nil {
+		if err := seqs[i].check(tr.m.cfg.Features, tr.m.cfg.Hints, tr.m.cfg.Experts); err != nil {
 			return Stats{}, fmt.Errorf("sequence %d: %w", i, err)
 		}
 		total += seqs[i].Len()
@@ -159,7 +159,7 @@ func (tr *Trainer) update(g []float32) {
 // of lanes sequences split over shards goroutines (0 selects the defaults of TrainConfig).
 func Evaluate(m *Model, seqs []Sequence, lanes, shards int) (Stats, error) {
 	for i := range seqs {
-		if err := seqs[i].check(m.cfg.Features, m.cfg.Hints); err != nil {
+		if err := seqs[i].check(m.cfg.Features, m.cfg.Hints, m.cfg.Experts); err != nil {
 			return Stats{}, fmt.Errorf("sequence %d: %w", i, err)
 		}
 	}
