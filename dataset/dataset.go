@@ -145,12 +145,18 @@ func (h *collector) Message(m *conv.Message) {
 
 // Sequence returns the conversation as a sequence for package lstm, in pieces of at most
 // maxSteps steps (0: no limit; the pieces cut only between messages, unless one message is
-// longer than maxSteps). Each piece is run from the initial state in training.
-func (c *Conversation) Sequence(maxSteps int) []lstm.Sequence {
+// longer than maxSteps). Each piece is run from the initial state in training. The experts'
+// statistics are sh's, which the conversation's symbols are added to; nil stands for fresh
+// ones.
+func (c *Conversation) Sequence(sh *Shared, maxSteps int) []lstm.Sequence {
 	var seqs []lstm.Sequence
 	var cur lstm.Sequence
-	var fx Context
+	if sh == nil {
+		sh = NewShared()
+	}
+	fx := Context{Shared: sh}
 	feat, hints := make([]int16, Features), make([]int, Hints)
+	var exp [Experts][]uint32
 	for i := range c.Messages {
 		m := &c.Messages[i]
 		if maxSteps > 0 && len(cur.Syms) > 0 && len(cur.Syms)+len(m.Body)+1 > maxSteps {
@@ -169,6 +175,9 @@ func (c *Conversation) Sequence(maxSteps int) []lstm.Sequence {
 			for _, h := range hints {
 				cur.Hints = append(cur.Hints, uint16(h))
 			}
+			for _, f := range fx.Experts(&exp) {
+				cur.Experts = append(cur.Experts, float32(f[sym])/lstm.FreqTotal)
+			}
 			if pos < len(m.Body) {
 				fx.Push(m.Body[pos])
 			}
@@ -181,11 +190,13 @@ func (c *Conversation) Sequence(maxSteps int) []lstm.Sequence {
 	return seqs
 }
 
-// Sequences returns the sequences of all the conversations (see Conversation.Sequence).
+// Sequences returns the sequences of all the conversations (see Conversation.Sequence), which
+// share the experts' statistics in their order, as Run shares them.
 func Sequences(convs []Conversation, maxSteps int) []lstm.Sequence {
 	var seqs []lstm.Sequence
+	sh := NewShared()
 	for i := range convs {
-		seqs = append(seqs, convs[i].Sequence(maxSteps)...)
+		seqs = append(seqs, convs[i].Sequence(sh, maxSteps)...)
 	}
 	return seqs
 }
@@ -211,13 +222,13 @@ func ReadFiles(paths []string, opt Options) ([]Conversation, error) {
 // ErrModel is returned for a model that was not trained on the features this package computes.
 var ErrModel = errors.New("dataset: model does not fit the features")
 
-// CheckModel returns an error wrapping ErrModel unless q was trained on the features and hints
-// this package computes (FeatureSet, Features and Hints).
+// CheckModel returns an error wrapping ErrModel unless q was trained on the features, hints
+// and experts this package computes (FeatureSet, Features, Hints and Experts).
 func CheckModel(q *lstm.Quantized) error {
 	c := q.Config()
-	if fs := q.Meta().FeatureSet; fs != FeatureSet || c.Features != Features || c.Hints != Hints {
-		return fmt.Errorf("%w: the model takes features %q (%d features, %d hints), this build computes %q (%d, %d)",
-			ErrModel, fs, c.Features, c.Hints, FeatureSet, Features, Hints)
+	if fs := q.Meta().FeatureSet; fs != FeatureSet || c.Features != Features || c.Hints != Hints || c.Experts != Experts {
+		return fmt.Errorf("%w: the model takes features %q (%d features, %d hints, %d experts), this build computes %q (%d, %d, %d)",
+			ErrModel, fs, c.Features, c.Hints, c.Experts, FeatureSet, Features, Hints, Experts)
 	}
 	return nil
 }

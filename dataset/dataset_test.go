@@ -29,6 +29,7 @@ func TestEveryCapture(t *testing.T) {
 		convs := read(t, path)
 		name := testcaps.Name(path)
 		ids := map[int]bool{}
+		sh := NewShared()
 		for _, c := range convs {
 			if ids[c.ID] {
 				t.Errorf("%s: conversation %d twice", name, c.ID)
@@ -45,7 +46,7 @@ func TestEveryCapture(t *testing.T) {
 				}
 				last = m.Frame
 			}
-			seqs := c.Sequence(0)
+			seqs := c.Sequence(sh, 0)
 			if len(seqs) != 1 || seqs[0].Len() != c.Steps() || len(seqs[0].Feats) != c.Steps()*Features {
 				t.Fatalf("%s: conversation %d: %d sequences for %d steps", name, c.ID, len(seqs), c.Steps())
 			}
@@ -67,8 +68,8 @@ func TestEveryCapture(t *testing.T) {
 func TestSequencePieces(t *testing.T) {
 	convs := read(t, testcaps.Find(t, "misc/riskyduha-mqtt.pcap"))
 	for _, c := range convs {
-		whole := c.Sequence(0)[0]
-		pieces := c.Sequence(300)
+		whole := c.Sequence(nil, 0)[0]
+		pieces := c.Sequence(nil, 300)
 		var syms []uint16
 		var feats []int16
 		for _, p := range pieces {

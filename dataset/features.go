@@ -10,7 +10,7 @@ import (
 
 // FeatureSet names the meaning of the features below; it is stored in model files
 // (lstm.Meta.FeatureSet) so that a model is never fed features it was not trained on.
-const FeatureSet = "mqzip-mqtt/7"
+const FeatureSet = "mqzip-mqtt/8"
 
 // Features is the number of features at every step. In units of 1/lstm.FeatOne, they are:
 //
@@ -39,6 +39,9 @@ const FeatureSet = "mqzip-mqtt/7"
 //	        (positions from 63 on share one count); counts are halved past 64 trials so that
 //	        they follow change. It lets the copy gates distrust a hint that has been wrong
 //	        there, such as the last value of a sensor reading that always changes.
+//	44..46  for each expert (see Experts), the largest frequency of its table, in [0, 1)
+//	47      the highest order of the Shared statistics whose context was seen, /8 (-1/8
+//	        for none); 0 without a Shared
 //
 // Each step has Hints hints (lstm.Model.Probs). The first is the byte at the same position of
 // the candidate message, below. The second to fifth are the guesses of adaptive context
@@ -63,7 +66,7 @@ const FeatureSet = "mqzip-mqtt/7"
 //
 // log2 is computed in integers: the position of the leading bit plus the next 12 bits as the
 // fraction (a piecewise-linear log2).
-const Features = 44
+const Features = 48
 
 // Hints is the number of hints at every step.
 const Hints = 7
@@ -89,7 +92,9 @@ const (
 	fConf3    = fConf1 + 1
 	fTopic    = fConf3 + 1
 	fHitRate  = fTopic + 1
-	nFeatures = fHitRate + Hints
+	fExpConf  = fHitRate + Hints
+	fDepth    = fExpConf + Experts
+	nFeatures = fDepth + 1
 )
 
 // tableSize is the number of slots of a Context's table of messages by type and remaining
@@ -104,8 +109,15 @@ const guessSlots = 1024
 // Push after each body byte, then End. It sees the body only through Push, so an encoder and
 // a decoder run it alike. Its memory is bounded: the bodies of the last message of each type
 // (16) and of a direct-mapped table of tableSize recent messages. The zero
-// Context is ready to use.
+// Context is ready to use; with Shared set, it also computes the experts' distributions
+// (Experts) and adds what it is shown to the shared statistics.
 type Context struct {
+	// Shared holds the statistics that the conversations of a capture share, or is nil.
+	Shared *Shared
+
+	exp    [Experts][lstm.Symbols]uint32 // the experts' tables of the last step
+	undo   *journal                      // a clone's: how to undo its changes to Shared
+
 	base           [Features]int16
 	length, pos    int
 	run            int
@@ -116,7 +128,7 @@ type Context struct {
 	lastSeen       [16]bool
 	table          [tableSize]slot
 	key            uint64
-	hist           uint64 // the last 4 symbols of the conversation, 9 bits each, the newest lowest
+	hist           uint64 // the last 6 symbols of the conversation, 9 bits each, the newest lowest
 	guess          [len(guessOrders)][guessSlots]guess
 	pubs           [pubHistory][]byte // the bodies of the last PUBLISH messages, a ring
 	npubs          int                // PUBLISH messages seen
@@ -179,7 +191,10 @@ func (c *Context) observe(x int) {
 			g.total = min(g.total+1, 1<<15)
 		}
 	}
-	c.hist = (c.hist<<9 | uint64(x)) & (1<<36 - 1)
+	if c.Shared != nil {
+		c.Shared.update(c.hist, x, c.undo)
+	}
+	c.hist = (c.hist<<9 | uint64(x)) & (1<<(9*maxOrder) - 1)
 }
 
 type slot struct {
@@ -286,6 +301,29 @@ func (c *Context) Step(dst []int16, hints []int) {
 		c.hints[k] = hints[k]
 		dst[fHitRate+k] = int16((2*int(hc[k].hits) + 1) * lstm.FeatOne / (2*int(hc[k].trials) + 2))
 	}
+	if c.Shared != nil {
+		dst[fDepth] = int16(c.Shared.blend(c.hist, &c.exp) * lstm.FeatOne / 8)
+		for e := range c.exp {
+			var top uint32
+			for _, f := range c.exp[e] {
+				top = max(top, f)
+			}
+			dst[fExpConf+e] = int16(min(top, lstm.FreqTotal-1) >> (lstm.FreqBits - lstm.FeatShift))
+		}
+	}
+}
+
+// Experts writes to dst the experts' frequency tables for the step that Step described last
+// (see Shared), and returns dst; without a Shared, it returns nil. The tables are c's: the
+// next Step overwrites them.
+func (c *Context) Experts(dst *[Experts][]uint32) [][]uint32 {
+	if c.Shared == nil {
+		return nil
+	}
+	for e := range dst {
+		dst[e] = c.exp[e][:]
+	}
+	return dst[:]
 }
 
 // countHits records in the hit counts whether the hints of the last step were x.
@@ -356,6 +394,17 @@ func (c *Context) End() {
 	}
 }
 
+// Discard undoes the changes that c, a clone, made to the Shared statistics, the latest
+// first, so that they are as they were when c was cloned (provided that nothing else changed
+// them since). c must not be used afterwards. It does nothing for a Context that is not a
+// clone.
+func (c *Context) Discard() {
+	if c.undo != nil {
+		c.undo.rollback()
+		c.undo = nil
+	}
+}
+
 // logFeature returns log2(1+x)/32 in units of 1/lstm.FeatOne.
 func logFeature(x uint64) int16 {
 	return int16(log2Fixed(x+1) / 32)
@@ -374,8 +423,11 @@ func log2Fixed(x uint64) int64 {
 
 // Clone returns a copy of c that can be stepped on its own without changing c, as to try out
 // what a model would generate.
+// The clone adds to the Shared statistics of c as c would, so that it predicts as c would,
+// and keeps a journal of its changes: Discard undoes them.
 func (c *Context) Clone() *Context {
 	d := *c
+	d.undo = &journal{}
 	d.body = append([]byte(nil), c.body...)
 	for i := range d.last {
 		d.last[i] = append([]byte(nil), c.last[i]...)

@@ -44,11 +44,14 @@ func (p *Prediction) Exact() bool {
 	return !p.Truncated && string(p.Generated) == string(p.Msg.Body)
 }
 
-// Predict runs q over the conversation from its initial state, with the features and hints the
-// coder computes, and returns for each message the body the model generates greedily beside
-// the real one. A generation stops after maxLen bytes (0 means twice the real length plus 64).
-// It fails only for a model that does not fit (CheckModel).
-func Predict(q *lstm.Quantized, c *Conversation, maxLen int) ([]Prediction, error) {
+// Predict runs q over the conversation from its initial state, with the features, hints and
+// experts the coder computes, and returns for each message the body the model generates
+// greedily beside the real one. The experts' statistics are sh's (nil: fresh ones), which the
+// conversation's symbols are added to; a caller that wants them as the coder has them, having
+// seen the conversations before this one, passes a Shared that has Learnt those. A generation
+// stops after maxLen bytes (0 means twice the real length plus 64). It fails only for a model
+// that does not fit (CheckModel).
+func Predict(q *lstm.Quantized, sh *Shared, c *Conversation, maxLen int) ([]Prediction, error) {
 	if err := CheckModel(q); err != nil {
 		return nil, err
 	}
@@ -56,7 +59,11 @@ func Predict(q *lstm.Quantized, c *Conversation, maxLen int) ([]Prediction, erro
 	feat, hints := make([]int16, Features), make([]int, Hints)
 	freq := make([]uint32, lstm.Symbols)
 	in := lstm.EOM
-	var fx Context
+	if sh == nil {
+		sh = NewShared()
+	}
+	fx := Context{Shared: sh}
+	var exp [Experts][]uint32
 	out := make([]Prediction, 0, len(c.Messages))
 	for i := range c.Messages {
 		m := &c.Messages[i]
@@ -70,7 +77,7 @@ func Predict(q *lstm.Quantized, c *Conversation, maxLen int) ([]Prediction, erro
 		for pos := 0; pos <= len(m.Body); pos++ {
 			fx.Step(feat, hints)
 			q.Next(s, in, feat)
-			q.Freqs(s, hints, freq)
+			q.FreqsMix(s, hints, fx.Experts(&exp), freq)
 			if pos == len(m.Body) {
 				p.RealProbs = append(p.RealProbs, float64(freq[lstm.EOM])/lstm.FreqTotal)
 				in = lstm.EOM
@@ -92,10 +99,12 @@ func Predict(q *lstm.Quantized, c *Conversation, maxLen int) ([]Prediction, erro
 // with the context fx, for at most limit bytes.
 func generate(q *lstm.Quantized, g, s *lstm.QState, in int, fx *Context, limit int, feat []int16, hints []int, freq []uint32) (body []byte, probs []float64, truncated bool) {
 	g.CopyFrom(s)
+	defer fx.Discard()
+	var exp [Experts][]uint32
 	for {
 		fx.Step(feat, hints)
 		q.Next(g, in, feat)
-		q.Freqs(g, hints, freq)
+		q.FreqsMix(g, hints, fx.Experts(&exp), freq)
 		best := 0
 		for sym, f := range freq {
 			if f > freq[best] {

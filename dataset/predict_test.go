@@ -23,8 +23,9 @@ func TestPredict(t *testing.T) {
 		sc := Run(NewQuantizedPredictor(q), convs)
 		var bits float64
 		exact := 0
+		sh := NewShared() // shared by the conversations in order, as Run shares it
 		for i := range convs {
-			preds, err := Predict(q, &convs[i], 0)
+			preds, err := Predict(q, sh, &convs[i], 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,7 +82,7 @@ func TestPredictLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	convs := read(t, testcaps.Find(t, "misc/riskyduha-mqtt.pcap"))
-	preds, err := Predict(q, &convs[0], 3)
+	preds, err := Predict(q, nil, &convs[0], 3)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,9 +65,9 @@ func (r *Repeat) StartMessage(m *Message) {
 	}
 }
 
-// Predict writes the distribution of the next symbol to dst; the features and hints are not
-// used.
-func (r *Repeat) Predict(_ []int16, _ []int, dst []float64) {
+// Predict writes the distribution of the next symbol to dst; the features, hints and experts
+// are not used.
+func (r *Repeat) Predict(_ []int16, _ []int, _ [][]uint32, dst []float64) {
 	r.fallback.Probs(r.fall)
 	r.guess = -1
 	if r.cand != nil && len(r.body) <= len(r.cand) && (r.fixed || startsWith(r.cand, r.body)) {

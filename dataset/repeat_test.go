@@ -20,8 +20,8 @@ func (c *checked) StartMessage(m *Message) {
 	}
 }
 
-func (c *checked) Predict(feat []int16, hints []int, dst []float64) {
-	c.Predictor.Predict(feat, hints, dst)
+func (c *checked) Predict(feat []int16, hints []int, experts [][]uint32, dst []float64) {
+	c.Predictor.Predict(feat, hints, experts, dst)
 	sum := 0.0
 	for _, v := range dst {
 		sum += v

@@ -14,8 +14,8 @@ type Predictor interface {
 	// Begin starts a conversation.
 	Begin()
 	// Predict writes to dst (lstm.Symbols entries) the distribution of the next symbol,
-	// given the features and the hints of its step.
-	Predict(feat []int16, hints []int, dst []float64)
+	// given the features, the hints and the experts' frequency tables of its step.
+	Predict(feat []int16, hints []int, experts [][]uint32, dst []float64)
 	// Update records the symbol that came.
 	Update(sym int)
 }
@@ -87,16 +87,19 @@ func (s *Score) Keys() []Key {
 }
 
 // Run runs p over the conversations, each from its start. A p that is a MessageStarter is
-// told of each message before its first step.
+// told of each message before its first step. The experts' statistics (Shared) are shared by
+// all the conversations, in order, as the baselines' are.
 func Run(p Predictor, convs []Conversation) Score {
 	sc := Score{By: map[Key]*Tally{}}
 	feat, hints := make([]int16, Features), make([]int, Hints)
+	sh := NewShared()
+	var exp [Experts][]uint32
 	dist := make([]float64, lstm.Symbols)
 	starter, _ := p.(MessageStarter)
 	for i := range convs {
 		c := &convs[i]
 		p.Begin()
-		var fx Context
+		fx := Context{Shared: sh}
 		for j := range c.Messages {
 			m := &c.Messages[j]
 			t := Tally{Messages: 1, Exact: 1, Bytes: len(m.Body)}
@@ -106,7 +109,7 @@ func Run(p Predictor, convs []Conversation) Score {
 			}
 			for pos := 0; pos <= len(m.Body); pos++ {
 				fx.Step(feat, hints)
-				p.Predict(feat, hints, dist)
+				p.Predict(feat, hints, fx.Experts(&exp), dist)
 				if pos == len(m.Body) {
 					t.EOMBits -= math.Log2(math.Max(dist[lstm.EOM], 1e-300))
 					p.Update(lstm.EOM)
@@ -147,28 +150,42 @@ type Baseline struct{ *ContextModel }
 func (Baseline) Begin() {}
 
 // Predict writes the model's distribution to dst; the features are not used.
-func (b Baseline) Predict(_ []int16, _ []int, dst []float64) { b.Probs(dst) }
+func (b Baseline) Predict(_ []int16, _ []int, _ [][]uint32, dst []float64) { b.Probs(dst) }
 
 // FloatPredictor runs a float lstm.Model as a Predictor.
 type FloatPredictor struct {
-	m    *lstm.Model
-	s    *lstm.State
-	in   int
-	prob []float32
+	m         *lstm.Model
+	s         *lstm.State
+	in        int
+	prob, mix []float32
+	exp       [][]float32
 }
 
 // NewFloatPredictor returns a predictor that runs m.
 func NewFloatPredictor(m *lstm.Model) *FloatPredictor {
-	return &FloatPredictor{m: m, s: m.NewState(), prob: make([]float32, lstm.Symbols)}
+	p := &FloatPredictor{m: m, s: m.NewState(), prob: make([]float32, lstm.Symbols), mix: make([]float32, lstm.Symbols)}
+	for range m.Config().Experts {
+		p.exp = append(p.exp, make([]float32, lstm.Symbols))
+	}
+	return p
 }
 
 // Begin resets the state.
 func (p *FloatPredictor) Begin() { p.s.Reset(); p.in = lstm.EOM }
 
 // Predict steps the model and writes its distribution to dst.
-func (p *FloatPredictor) Predict(feat []int16, hints []int, dst []float64) {
+func (p *FloatPredictor) Predict(feat []int16, hints []int, experts [][]uint32, dst []float64) {
 	p.m.Next(p.s, p.in, feat)
-	for s, v := range p.m.Probs(p.s, hints, p.prob) {
+	own := p.m.Probs(p.s, hints, p.prob)
+	if len(p.exp) > 0 {
+		for e, f := range experts[:len(p.exp)] {
+			for s, v := range f {
+				p.exp[e][s] = float32(v) / lstm.FreqTotal
+			}
+		}
+		own = p.m.Mix(p.s, own, p.exp, p.mix)
+	}
+	for s, v := range own {
 		dst[s] = float64(v)
 	}
 }
@@ -194,9 +211,9 @@ func NewQuantizedPredictor(q *lstm.Quantized) *QuantizedPredictor {
 func (p *QuantizedPredictor) Begin() { p.s.Reset(); p.in = lstm.EOM }
 
 // Predict steps the model and writes its distribution to dst.
-func (p *QuantizedPredictor) Predict(feat []int16, hints []int, dst []float64) {
+func (p *QuantizedPredictor) Predict(feat []int16, hints []int, experts [][]uint32, dst []float64) {
 	p.q.Next(p.s, p.in, feat)
-	for s, f := range p.q.Freqs(p.s, hints, p.freq) {
+	for s, f := range p.q.FreqsMix(p.s, hints, experts, p.freq) {
 		dst[s] = float64(f) / lstm.FreqTotal
 	}
 }

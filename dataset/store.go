@@ -17,17 +17,18 @@ type ConvState struct {
 	fx   Context
 	feat []int16
 	hint []int
+	exp  [Experts][]uint32
 }
 
-func newConvState(q *lstm.Quantized) *ConvState {
-	return &ConvState{q: q, s: q.NewState(), in: lstm.EOM, feat: make([]int16, Features), hint: make([]int, Hints)}
+func newConvState(q *lstm.Quantized, sh *Shared) *ConvState {
+	return &ConvState{q: q, s: q.NewState(), in: lstm.EOM, fx: Context{Shared: sh}, feat: make([]int16, Features), hint: make([]int, Hints)}
 }
 
-// reset returns cs to the state of a conversation's start.
+// reset returns cs to the state of a conversation's start; the shared statistics stay.
 func (cs *ConvState) reset() {
 	cs.s.Reset()
 	cs.in = lstm.EOM
-	cs.fx = Context{}
+	cs.fx = Context{Shared: cs.fx.Shared}
 }
 
 // StartMessage starts message m, of which it reads the metadata only.
@@ -38,7 +39,7 @@ func (cs *ConvState) StartMessage(m *Message) { cs.fx.Begin(m) }
 func (cs *ConvState) Next(dst []uint32) []uint32 {
 	cs.fx.Step(cs.feat, cs.hint)
 	cs.q.Next(cs.s, cs.in, cs.feat)
-	return cs.q.Freqs(cs.s, cs.hint, dst)
+	return cs.q.FreqsMix(cs.s, cs.hint, cs.fx.Experts(&cs.exp), dst)
 }
 
 // Update records the symbol that came: a body byte, or lstm.EOM, which ends the message.
@@ -53,11 +54,12 @@ func (cs *ConvState) Update(sym int) {
 
 // Store keeps the ConvState of many conversations at once, keyed by conversation ID, in
 // bounded memory: it holds at most its capacity, and making room drops the state used least
-// recently. A conversation whose state was dropped restarts from a fresh state, as if it began
+// recently. Its conversations share one Shared, the experts' statistics. A conversation whose state was dropped restarts from a fresh state, as if it began
 // there: its compression suffers, its correctness does not, since an encoder and a decoder that
 // see the same sequence of IDs drop the same states.
 type Store struct {
 	q       *lstm.Quantized
+	shared  *Shared
 	cap     int
 	order   *list.List // of *entry, the most recently used first
 	byID    map[uint64]*list.Element
@@ -75,7 +77,7 @@ func NewStore(q *lstm.Quantized, capacity int) (*Store, error) {
 	if err := CheckModel(q); err != nil {
 		return nil, err
 	}
-	return &Store{q: q, cap: max(capacity, 1), order: list.New(), byID: map[uint64]*list.Element{}}, nil
+	return &Store{q: q, shared: NewShared(), cap: max(capacity, 1), order: list.New(), byID: map[uint64]*list.Element{}}, nil
 }
 
 // Get returns the state of conversation id, and whether it is fresh: new, or dropped earlier
@@ -94,7 +96,7 @@ func (st *Store) Get(id uint64) (cs *ConvState, fresh bool) {
 		en.id = id
 		st.evicted++
 	} else {
-		en = &entry{id: id, cs: newConvState(st.q)}
+		en = &entry{id: id, cs: newConvState(st.q, st.shared)}
 	}
 	st.byID[id] = st.order.PushFront(en)
 	return en.cs, true

@@ -49,9 +49,10 @@ func TestStoreLRU(t *testing.T) {
 
 // TestStoreInterleaved codes the conversations of real captures with their messages
 // interleaved, as they come in a capture of many connections. With room for every
-// conversation, the bits are those of Run, conversation by conversation; with room for one,
-// a conversation restarts from a fresh state whenever another one came in between, so the bits
-// are those of Run over the runs of messages of one conversation.
+// conversation, the bits are those of a state and a Context kept apart for each conversation
+// (sharing one Shared); with room for one, a conversation restarts from a fresh state whenever
+// another one came in between, so the bits are those of Run over the runs of messages of one
+// conversation, which come in the same order.
 func TestStoreInterleaved(t *testing.T) {
 	q, err := model.Default()
 	if err != nil {
@@ -91,7 +92,7 @@ func TestStoreInterleaved(t *testing.T) {
 		capacity int
 		want     float64
 	}{
-		{len(convs), Run(NewQuantizedPredictor(q), convs).Total.Bits},
+		{len(convs), separate(q, convs)},
 		{1, Run(NewQuantizedPredictor(q), single).Total.Bits},
 	}
 	for _, tt := range tests {
@@ -105,6 +106,49 @@ func TestStoreInterleaved(t *testing.T) {
 		}
 		if tt.capacity == 1 && st.Evicted() == 0 {
 			t.Errorf("capacity 1: nothing evicted")
+		}
+	}
+}
+
+// separate codes the messages of convs round-robin, as interleave does, with a state and a
+// Context of its own for each conversation, and returns their bits.
+func separate(q *lstm.Quantized, convs []Conversation) float64 {
+	sh := NewShared()
+	states := make([]*lstm.QState, len(convs))
+	ctxs := make([]Context, len(convs))
+	for i := range convs {
+		states[i], ctxs[i] = q.NewState(), Context{Shared: sh}
+	}
+	freq := make([]uint32, lstm.Symbols)
+	feat, hints := make([]int16, Features), make([]int, Hints)
+	var exp [Experts][]uint32
+	var bits float64
+	for j := 0; ; j++ {
+		done := true
+		for i := range convs {
+			if j >= len(convs[i].Messages) {
+				continue
+			}
+			done = false
+			m, s, fx := &convs[i].Messages[j], states[i], &ctxs[i]
+			fx.Begin(m)
+			for pos := 0; pos <= len(m.Body); pos++ {
+				in := lstm.EOM
+				if pos > 0 {
+					in = int(m.Body[pos-1])
+				}
+				fx.Step(feat, hints)
+				q.Next(s, in, feat)
+				q.FreqsMix(s, hints, fx.Experts(&exp), freq)
+				if pos < len(m.Body) {
+					bits -= math.Log2(float64(freq[m.Body[pos]]) / float64(lstm.FreqTotal-freq[lstm.EOM]))
+					fx.Push(m.Body[pos])
+				}
+			}
+			fx.End()
+		}
+		if done {
+			return bits
 		}
 	}
 }
@@ -152,7 +196,7 @@ func TestCheckModel(t *testing.T) {
 	if _, err := NewStore(q, 1); !errors.Is(err, ErrModel) {
 		t.Errorf("NewStore: %v, want ErrModel", err)
 	}
-	if _, err := Predict(q, &Conversation{}, 0); !errors.Is(err, ErrModel) {
+	if _, err := Predict(q, nil, &Conversation{}, 0); !errors.Is(err, ErrModel) {
 		t.Errorf("Predict: %v, want ErrModel", err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 func TestTrainOnCapture(t *testing.T) {
 	convs := read(t, testcaps.Find(t, "misc/riskyduha-mqtt.pcap"))
 	seqs := Sequences(convs, 512)
-	m, err := lstm.NewModel(lstm.Config{Hidden: 32, Embed: 8, Features: Features, Hints: Hints}, 1)
+	m, err := lstm.NewModel(lstm.Config{Hidden: 32, Embed: 8, Features: Features, Hints: Hints, Experts: Experts}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

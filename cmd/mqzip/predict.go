@@ -80,7 +80,15 @@ func runPredict(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	preds, err := dataset.Predict(q, conv, 0)
+	// The experts' statistics as the coder has them there: learnt from the earlier conversations.
+	sh := dataset.NewShared()
+	for i := range convs {
+		if &convs[i] == conv {
+			break
+		}
+		sh.Learn(&convs[i])
+	}
+	preds, err := dataset.Predict(q, sh, conv, 0)
 	if err != nil {
 		return err
 	}

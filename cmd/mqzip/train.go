@@ -136,7 +136,7 @@ func newTrainer(c *cli.Context, seed uint64) (*lstm.Trainer, error) {
 		defer f.Close()
 		return lstm.ResumeTrainer(f)
 	}
-	cfg := lstm.Config{Layers: c.Int("layers"), Hidden: c.Int("hidden"), Embed: c.Int("embed"), Features: dataset.Features, Hints: dataset.Hints}
+	cfg := lstm.Config{Layers: c.Int("layers"), Hidden: c.Int("hidden"), Embed: c.Int("embed"), Features: dataset.Features, Hints: dataset.Hints, Experts: dataset.Experts}
 	m, err := lstm.NewModel(cfg, seed)
 	if err != nil {
 		return nil, err
@@ -181,12 +181,22 @@ func progressBar(quiet bool, epoch int) func(lstm.Progress) {
 }
 
 // capped returns the sequences of the conversations, in pieces of at most piece steps, taking
-// from each capture pieces until they add up to limit steps or more (0: no limit).
+// from each capture pieces until they add up to limit steps or more (0: no limit). The
+// conversations of a capture share the experts' statistics, as when the capture is coded.
 func capped(convs []dataset.Conversation, piece, limit int) []lstm.Sequence {
 	var seqs []lstm.Sequence
 	taken := map[string]int{}
+	shared := map[string]*dataset.Shared{}
 	for i := range convs {
-		for _, s := range convs[i].Sequence(piece) {
+		if limit > 0 && taken[convs[i].Capture] >= limit {
+			continue
+		}
+		sh := shared[convs[i].Capture]
+		if sh == nil {
+			sh = dataset.NewShared()
+			shared = map[string]*dataset.Shared{convs[i].Capture: sh} // one at a time: 13 MB each
+		}
+		for _, s := range convs[i].Sequence(sh, piece) {
 			if limit > 0 && taken[convs[i].Capture] >= limit {
 				break
 			}

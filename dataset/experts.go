@@ -1,0 +1,296 @@
+package dataset
+
+import (
+	"math/bits"
+
+	"github.com/mqzip/mqzip/lstm"
+)
+
+// Experts is the number of experts (lstm.Config.Experts) whose distributions a Context computes
+// at every step from the Shared statistics: the blends of orders 0 to 2, 0 to 4 and 0 to 6.
+const Experts = 3
+
+// expertOrders are the highest orders of the experts' blends.
+var expertOrders = [Experts]int{2, 4, 6}
+
+// maxOrder is the highest order of the Shared statistics.
+const maxOrder = 6
+
+// Sizes of the Shared tables.
+const (
+	slotSyms   = 8    // symbols counted in a context's slot
+	slotBits   = 16   // log2 of the slots of each order from 2 up
+	countLimit = 1024 // a slot's counts are halved when their total reaches this
+	massShift  = 40   // a blend's masses are in units of 2^-massShift
+	freqSpread = lstm.FreqTotal - lstm.Symbols
+)
+
+// Shared holds the statistics that the conversations of a capture share: for each order k
+// from 0 to 6, adaptive counts of the symbols (body bytes and EOMs, as the LSTM sees them) that
+// followed each context of the last k symbols of a conversation. A Context with a Shared turns
+// them into its experts' distributions (Context.Experts) and updates them with every symbol it
+// is shown, so that every conversation learns from all those before it: what the model cannot
+// hold in its weights, the statistics of the capture at hand, such as its topics and sensor
+// readings. The contexts of orders 0 and 1 count every symbol, their counts halved when they
+// reach 2^14; those of orders 2 to 6 have 2^16 slots each, hashed, a context taking over a
+// slot whose check differs, and a slot counts at most 8 symbols (a new one replaces the
+// rarest), its counts halved when they reach 1024, so that it follows change. Memory is fixed
+// (about 13 MB) and everything is integer, so an encoder and a decoder that show a Shared the same
+// symbols in the same order get the same distributions on any machine.
+type Shared struct {
+	low  [denseOrders][]denseSlot // orders 0 and 1: every symbol counted
+	tabs [maxOrder + 1][]ctxSlot  // orders 2 to 6 (the first two unused)
+}
+
+// denseOrders is the number of orders, from 0, whose contexts count every symbol.
+const denseOrders = 2
+
+// denseLimit is the total at which the counts of a dense slot are halved.
+const denseLimit = 1 << 14
+
+// denseSlot counts the symbols after a context of a low order.
+type denseSlot struct {
+	total uint32
+	cnt   [lstm.Symbols]uint16
+}
+
+// dense returns the slot of the context of order j < denseOrders in the history hist.
+func (sh *Shared) dense(j int, hist uint64) *denseSlot {
+	if j == 0 {
+		return &sh.low[0][0]
+	}
+	return &sh.low[1][hist&511]
+}
+
+type ctxSlot struct {
+	check uint32 // 0: empty
+	total uint16
+	n     uint8
+	sym   [slotSyms]uint16
+	cnt   [slotSyms]uint16
+}
+
+// NewShared returns empty shared statistics.
+func NewShared() *Shared {
+	sh := &Shared{}
+	sh.low[0], sh.low[1] = make([]denseSlot, 1), make([]denseSlot, 512)
+	for j := denseOrders; j <= maxOrder; j++ {
+		sh.tabs[j] = make([]ctxSlot, 1<<slotBits)
+	}
+	return sh
+}
+
+// Reset empties sh.
+func (sh *Shared) Reset() {
+	for j := range sh.low {
+		clear(sh.low[j])
+	}
+	for j := range sh.tabs {
+		clear(sh.tabs[j])
+	}
+}
+
+// slot returns the slot of the context of order j in the history hist (9 bits a symbol, the
+// newest lowest) and the check that marks it as that context's.
+func (sh *Shared) slot(j int, hist uint64) (*ctxSlot, uint32) {
+	h := (hist&(1<<(9*j)-1) | uint64(j)<<56) * 0x9e3779b97f4a7c15
+	return &sh.tabs[j][h>>(64-slotBits)], uint32(h) | 1
+}
+
+// journal records the slots as they were before changes, so that the changes can be undone.
+type journal struct {
+	ctx   []ctxUndo
+	dense []denseUndo
+}
+
+type ctxUndo struct {
+	at  *ctxSlot
+	old ctxSlot
+}
+
+type denseUndo struct {
+	at    *denseSlot
+	sym   uint16
+	cnt   uint16
+	total uint32
+	all   *[lstm.Symbols]uint16 // every count, when they were halved
+}
+
+// rollback undoes the changes recorded, the latest first.
+func (j *journal) rollback() {
+	for i := len(j.dense) - 1; i >= 0; i-- {
+		u := &j.dense[i]
+		if u.all != nil {
+			u.at.cnt = *u.all
+		}
+		u.at.cnt[u.sym], u.at.total = u.cnt, u.total
+	}
+	for i := len(j.ctx) - 1; i >= 0; i-- {
+		*j.ctx[i].at = j.ctx[i].old
+	}
+	j.ctx, j.dense = j.ctx[:0], j.dense[:0]
+}
+
+// update records that sym followed the history hist, in the journal j too if not nil.
+func (sh *Shared) update(hist uint64, sym int, j *journal) {
+	for o := range denseOrders {
+		d := sh.dense(o, hist)
+		if j != nil {
+			u := denseUndo{at: d, sym: uint16(sym), cnt: d.cnt[sym], total: d.total}
+			if d.total+1 >= denseLimit {
+				all := d.cnt
+				u.all = &all
+			}
+			j.dense = append(j.dense, u)
+		}
+		d.cnt[sym]++
+		if d.total++; d.total >= denseLimit {
+			d.total = 0
+			for i, c := range d.cnt {
+				d.cnt[i] = c >> 1
+				d.total += uint32(c >> 1)
+			}
+		}
+	}
+	for o := denseOrders; o <= maxOrder; o++ {
+		s, chk := sh.slot(o, hist)
+		if j != nil {
+			j.ctx = append(j.ctx, ctxUndo{at: s, old: *s})
+		}
+		if s.check != chk {
+			*s = ctxSlot{check: chk}
+		}
+		s.add(uint16(sym))
+	}
+}
+
+// add counts sym in s.
+func (s *ctxSlot) add(sym uint16) {
+	i := 0
+	for i < int(s.n) && s.sym[i] != sym {
+		i++
+	}
+	switch {
+	case i < int(s.n):
+		s.cnt[i]++
+	case s.n < slotSyms:
+		s.n++
+		s.sym[i], s.cnt[i] = sym, 1
+	default:
+		i = 0
+		for k := 1; k < slotSyms; k++ {
+			if s.cnt[k] < s.cnt[i] {
+				i = k
+			}
+		}
+		s.total -= s.cnt[i]
+		s.sym[i], s.cnt[i] = sym, 1
+	}
+	s.total++
+	if s.total >= countLimit {
+		k, total := 0, uint16(0)
+		for i := range int(s.n) {
+			if c := s.cnt[i] >> 1; c > 0 {
+				s.sym[k], s.cnt[k] = s.sym[i], c
+				total += c
+				k++
+			}
+		}
+		s.n, s.total = uint8(k), total
+	}
+}
+
+// blend computes the experts' frequency tables for the history hist into tabs (Experts
+// tables of lstm.Symbols entries, each entry at least 1, each table summing to
+// lstm.FreqTotal). Expert e blends the orders 0 to expertOrders[e] as the ContextModel
+// baseline does, each order with the blend below it as its prior and β = 1/2:
+//
+//	p_k(s) = (n_k(s) + β·p_{k-1}(s)) / (N_k + β),  p_{-1}(s) = 1/257
+//
+// where n_k(s) counts s after the context of order k and N_k all the symbols after it (an
+// order whose context was never seen leaves the blend as it is). It returns the highest order
+// whose context was seen (-1 for none). In fixed point, the masses are in units of 2^-40 and a
+// division by an order's 2N+1 is a multiplication by its reciprocal in units of 2^-64
+// (math/bits.Mul64), exact to a unit.
+func (sh *Shared) blend(hist uint64, tabs *[Experts][lstm.Symbols]uint32) int {
+	var mass [lstm.Symbols]uint64
+	for s := range mass {
+		mass[s] = (1 << massShift) / lstm.Symbols
+	}
+	deepest, e := -1, 0
+	for j := 0; j <= maxOrder; j++ {
+		var n *[lstm.Symbols]uint16
+		var total uint64
+		var s *ctxSlot
+		if j < denseOrders {
+			d := sh.dense(j, hist)
+			n, total = &d.cnt, uint64(d.total)
+		} else if sl, chk := sh.slot(j, hist); sl.check == chk {
+			s, total = sl, uint64(sl.total)
+		}
+		if total > 0 {
+			deepest = j
+			d := 2*total + 1
+			r := ^uint64(0) / d
+			for i, m := range mass {
+				mass[i], _ = bits.Mul64(m, r)
+			}
+			if n != nil {
+				for i, c := range n {
+					if c > 0 {
+						x, _ := bits.Mul64(uint64(c)<<(massShift+1), r)
+						mass[i] += x
+					}
+				}
+			} else {
+				for i := range int(s.n) {
+					x, _ := bits.Mul64(uint64(s.cnt[i])<<(massShift+1), r)
+					mass[s.sym[i]] += x
+				}
+			}
+		}
+		if j == expertOrders[e] {
+			spread(&mass, &tabs[e])
+			if e++; e == Experts {
+				break
+			}
+		}
+	}
+	return deepest
+}
+
+// spread writes to tab the frequencies 1 + mass·(FreqTotal-Symbols)/total, total being the sum
+// of the masses, the rounding surplus going to the symbol of the largest mass (the lowest on a
+// tie).
+func spread(mass *[lstm.Symbols]uint64, tab *[lstm.Symbols]uint32) {
+	var total uint64
+	best := 0
+	for s, m := range mass {
+		total += m
+		if m > mass[best] {
+			best = s
+		}
+	}
+	r := ^uint64(0) / total
+	sum := uint32(0)
+	for s, m := range mass {
+		f, _ := bits.Mul64(m*freqSpread, r)
+		tab[s] = 1 + uint32(f)
+		sum += tab[s]
+	}
+	tab[best] += lstm.FreqTotal - sum
+}
+
+// Learn adds the symbols of conversation c to sh, as Run and the coder add them when they
+// step through it.
+func (sh *Shared) Learn(c *Conversation) {
+	fx := Context{Shared: sh}
+	for i := range c.Messages {
+		m := &c.Messages[i]
+		fx.Begin(m)
+		for _, b := range m.Body {
+			fx.Push(b)
+		}
+		fx.End()
+	}
+}
