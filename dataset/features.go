@@ -115,8 +115,8 @@ type Context struct {
 	// Shared holds the statistics that the conversations of a capture share, or is nil.
 	Shared *Shared
 
-	exp    [Experts][lstm.Symbols]uint32 // the experts' tables of the last step
-	undo   *journal                      // a clone's: how to undo its changes to Shared
+	exp  [Experts][lstm.Symbols]uint32 // the experts' tables of the last step
+	undo *journal                      // a clone's: how to undo its changes to Shared
 
 	base           [Features]int16
 	length, pos    int
