@@ -19,8 +19,9 @@
 // predicted from the same position of the flow's last packet of the same type. All bits use
 // adaptive probabilities of 16-bit precision.
 //
-// The byte-level LSTM (package lstm) is to take over the MQTT payload model: see the issue
-// tracker.
+// MQTT packet bodies are also predicted by the byte-level LSTM (package lstm), with a state of
+// its own for each TCP conversation, when Options.Model is set: its bit probabilities enter
+// the payload model's mixer beside the context models (see neural).
 package codec
 
 import (
@@ -28,28 +29,58 @@ import (
 	"fmt"
 
 	"github.com/mqzip/mqzip/arith"
+	"github.com/mqzip/mqzip/lstm"
 )
 
 // ModelVersion numbers the models of this package: any change to them that changes the coded
 // bits increments it, so that a file is never decoded with models other than those that coded
 // it.
-const ModelVersion = 5
+const ModelVersion = 6
 
-// ModelID returns the identifier of this package's models, which .mqz headers carry: the
-// SHA-256 of their name and version.
-func ModelID() [32]byte {
-	return sha256.Sum256([]byte(fmt.Sprintf("mqzip codec context models v%d", ModelVersion)))
+// Options are the choices of a coding session, which its encoder and decoder must share.
+type Options struct {
+	// Model is the LSTM that predicts MQTT packet bodies beside the context models, or nil
+	// for none. It must fit package dataset's features (dataset.CheckModel).
+	Model *lstm.Quantized
+}
+
+// ModelID returns the identifier of the models that code with opt, which .mqz headers carry:
+// the SHA-256 of this package's models' name and version and of the LSTM's ID, if any.
+func ModelID(opt Options) [32]byte {
+	name := fmt.Sprintf("mqzip codec context models v%d", ModelVersion)
+	if opt.Model != nil {
+		id := opt.Model.ID()
+		name += fmt.Sprintf(" + lstm %x", id[:])
+	}
+	return sha256.Sum256([]byte(name))
+}
+
+// newSession returns the state of a session with options opt.
+func newSession(opt Options) (*state, error) {
+	s := newState()
+	if opt.Model != nil {
+		nn, err := newNeural(opt.Model)
+		if err != nil {
+			return nil, err
+		}
+		s.nn = nn
+	}
+	return s, nil
 }
 
 // Encoder codes the blocks of a capture.
 type Encoder struct{ s *state }
 
-// NewEncoder returns an Encoder that codes through c.
-func NewEncoder(c arith.MessageCoder) *Encoder {
-	s := newState()
+// NewEncoder returns an Encoder that codes through c with options opt. It fails only for a
+// model that does not fit.
+func NewEncoder(c arith.MessageCoder, opt Options) (*Encoder, error) {
+	s, err := newSession(opt)
+	if err != nil {
+		return nil, err
+	}
 	s.enc = true
 	s.k.c = c
-	return &Encoder{s: s}
+	return &Encoder{s: s}, nil
 }
 
 // Measure turns on the accounting of where the bits go (see Stats); it costs time.
@@ -72,11 +103,15 @@ func (e *Encoder) Block(kind Kind, raw []byte) error {
 // Decoder decodes the blocks that an Encoder coded.
 type Decoder struct{ s *state }
 
-// NewDecoder returns a Decoder that reads through c.
-func NewDecoder(c arith.MessageCoder) *Decoder {
-	s := newState()
+// NewDecoder returns a Decoder that reads through c with options opt, which must be those
+// of the Encoder. It fails only for a model that does not fit.
+func NewDecoder(c arith.MessageCoder, opt Options) (*Decoder, error) {
+	s, err := newSession(opt)
+	if err != nil {
+		return nil, err
+	}
 	s.k.c = c
-	return &Decoder{s: s}
+	return &Decoder{s: s}, nil
 }
 
 // Block decodes the next block: its kind (KindEnd at the end) and bytes, valid until the next

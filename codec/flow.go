@@ -29,6 +29,7 @@ type flow struct {
 	tsOK    bool
 	tsTime  int64 // time of the frame that carried tsval, ns
 	mq      mqttTrack
+	nn      neuralFlow
 	elem    *list.Element // in flowTable.lru
 }
 

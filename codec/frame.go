@@ -198,6 +198,7 @@ func (s *state) symFlow(sym uint32) *flow {
 // frame codes the captured bytes b of one packet (len(b) is known to both sides) whose flow
 // symbol sym was coded before its length.
 func (s *state) frame(b []byte, link uint32, sym uint32) {
+	s.frames++
 	n := len(b)
 	if cap(s.cov) < n {
 		s.cov = make([]bool, n)
@@ -403,14 +404,36 @@ func (s *state) flowFrame(b []byte, link uint32, sym uint32, tpl *flow) {
 	} else {
 		s.numAt(fUDP, b, t+4, 2, uint64(max(total-ihl, 0)))
 	}
+	if s.nn != nil && proto == 6 && flags&0x12 == 0x02 {
+		s.nn.syn(f) // a new connection: a new conversation
+	}
 	// Payload.
 	pay := t + hl
 	if end > pay {
 		if proto == 6 && (!f.seqOK || seq == f.nextSeq) {
 			for i := pay; i < end; i++ {
 				s.account(f.mq.category(), 1)
-				b[i] = s.pay.code(&s.k, &f.mq, 0, b[i])
-				if f.mq.push(b[i]) {
+				var nn *neural
+				if s.nn != nil && f.nn.open {
+					nn = s.nn
+					nn.predict(f)
+				}
+				b[i] = s.pay.code(&s.k, &f.mq, 0, b[i], nn)
+				if s.k.err != nil {
+					return
+				}
+				if nn != nil {
+					nn.push(f, b[i])
+				}
+				entered := f.mq.st == 1
+				ended := f.mq.push(b[i])
+				if s.nn != nil && entered && f.mq.st == 2 {
+					s.nn.begin(f, rev, s.now, s.frames)
+				}
+				if ended {
+					if s.nn != nil && f.nn.open {
+						s.nn.end(f)
+					}
 					f.mq.end()
 					if s.k.stats != nil {
 						s.k.stats.Messages++

@@ -94,7 +94,7 @@ func (m *MessageModel) code(c arith.MessageCoder, dir int, t *mqttTrack, pkt, ds
 		if i >= m.max {
 			return dst, errCorrupt("packet longer than %d bytes", m.max)
 		}
-		v = m.pay.code(&m.k, t, uint32(dir&1), v)
+		v = m.pay.code(&m.k, t, uint32(dir&1), v, nil)
 		if m.k.err != nil {
 			return dst, m.k.err
 		}

@@ -50,6 +50,7 @@ type mixer struct {
 	x     []int32 // the current inputs
 	k     int     // inputs added so far
 	set   int
+	dot   int64 // the last weighted sum, 16 fractional bits
 	pr    int32 // the last mixed prediction, 12 bits
 	shift uint  // learning rate: larger is slower
 }
@@ -76,8 +77,50 @@ func (m *mixer) mix(set int) int32 {
 	for i := 0; i < m.k; i++ {
 		dot += int64(m.x[i]) * int64(w[i])
 	}
+	m.dot = dot
 	m.pr = squash(int32(dot >> 16))
 	return m.pr
+}
+
+// without returns the last mixed prediction as it would have been without input i.
+func (m *mixer) without(i int) int32 {
+	return squash(int32((m.dot - int64(m.x[i])*int64(m.w[m.set*m.n+i])) >> 16))
+}
+
+// costTab[p] is the cost of a 1 coded with the 12-bit probability p, -log2(p/4096), in
+// 1/256 bit, computed in integers.
+var costTab = func() (t [4096]int32) {
+	for p := 1; p < 4096; p++ {
+		t[p] = log2Fixed(4096) - log2Fixed(uint32(p))
+	}
+	t[0] = t[1]
+	return
+}()
+
+// log2Fixed returns log2(x) in 1/256 for x ≥ 1, by repeated squaring in integers.
+func log2Fixed(x uint32) int32 {
+	n := 31
+	for x>>uint(n) == 0 {
+		n--
+	}
+	y := uint64(x) << uint(30-n) // x / 2^n in [1, 2), 30 fractional bits
+	r := int32(n) << 8
+	for i := 7; i >= 0; i-- {
+		y = y * y >> 30
+		if y >= 2<<30 {
+			y >>= 1
+			r += 1 << uint(i)
+		}
+	}
+	return r
+}
+
+// bitCost returns the cost in 1/256 bit of coding bit b with the 12-bit probability p of a 1.
+func bitCost(p int32, b int) int32 {
+	if b == 0 {
+		p = 4096 - p
+	}
+	return costTab[min(max(p, 1), 4095)]
 }
 
 // update trains the weights with the bit coded and clears the inputs.
@@ -123,16 +166,21 @@ type payloadModel struct {
 
 const nPayCtx = 4
 
+// payInputs is the number of inputs of the payload mixer: the context models, the predicted
+// byte, and the LSTM.
+const payInputs = nPayCtx + 2
+
 func newPayloadModel(slotBits uint) *payloadModel {
-	pm := &payloadModel{mx: newMixer(nPayCtx+1, 48, 14), limit: 60}
+	pm := &payloadModel{mx: newMixer(payInputs, 96, 14), limit: 60}
 	for i := range pm.tabs {
 		pm.tabs[i] = newByteModels(slotBits, 60)
 	}
 	return pm
 }
 
-// code codes one payload byte given the framing state of its direction.
-func (pm *payloadModel) code(k *coder, t *mqttTrack, dir uint32, v byte) byte {
+// code codes one payload byte given the framing state of its direction. nn, when not nil, has
+// the LSTM's prediction of the byte ready (neural.predict).
+func (pm *payloadModel) code(k *coder, t *mqttTrack, dir uint32, v byte, nn *neural) byte {
 	ctxA, pred := t.context()
 	pos := min(t.pos, 63)
 	ctxs := [nPayCtx]uint32{
@@ -162,11 +210,21 @@ func (pm *payloadModel) code(k *coder, t *mqttTrack, dir uint32, v byte) byte {
 			}
 		}
 		pm.mx.add(pin)
-		p := pm.mx.mix(((7-i)*2+agree)*3 + int(min(t.st, 2)))
+		set := ((7-i)*2+agree)*3 + int(min(t.st, 2))
+		if nn != nil {
+			pm.mx.add(nn.p12(node, 7-i))
+			set += 48
+		} else {
+			pm.mx.add(2048)
+		}
+		p := pm.mx.mix(set)
 		b := k.bitP(p, int(v>>uint(i))&1)
 		if k.err != nil {
 			pm.mx.k = 0
 			return 0
+		}
+		if nn != nil {
+			nn.gain += bitCost(pm.mx.without(payInputs-1), b) - bitCost(p, b)
 		}
 		pm.mx.update(b)
 		for j := range pm.cur {

@@ -51,6 +51,8 @@ type state struct {
 	bytes      *byteModels   // structured bytes: context = field, position, predicted byte
 	generic    *byteModels   // bytes with no structure: context = field, previous bytes
 	pay        *payloadModel // TCP payload bytes framed as MQTT
+	nn         *neural       // the LSTM's input to pay, or nil
+	frames     int           // frames seen so far
 	hit        *symModel     // "equals the prediction" flags
 	kinds      *symModel
 	flowSym    *symModel

@@ -11,6 +11,8 @@ import (
 
 	"github.com/mqzip/mqzip/arith"
 	"github.com/mqzip/mqzip/codec"
+	"github.com/mqzip/mqzip/lstm"
+	"github.com/mqzip/mqzip/model"
 	"github.com/mqzip/mqzip/wire"
 )
 
@@ -33,22 +35,49 @@ type Reader struct {
 	end  bool
 }
 
+// Config tunes a Reader. The zero value is the default.
+type Config struct {
+	// Model is the LSTM that the file was coded with, for a file coded with one (its header
+	// says whether it was); nil selects the default model (package model).
+	Model *lstm.Quantized
+}
+
 // NewReader checks the header of the .mqz stream r and returns a Reader of the capture.
-func NewReader(r io.Reader) (*Reader, error) {
+func NewReader(r io.Reader) (*Reader, error) { return NewReaderConfig(r, Config{}) }
+
+// NewReaderConfig is NewReader with a configuration.
+func NewReaderConfig(r io.Reader, cfg Config) (*Reader, error) {
 	wr, err := wire.NewReader(r)
 	if err != nil {
 		return nil, err
 	}
-	if h := wr.Header(); h.Options != 0 {
+	h := wr.Header()
+	if h.Options&^wire.OptLSTM != 0 {
 		return nil, fmt.Errorf("%w: codec options %#02x, which this build does not know", ErrModel, h.Options)
 	}
-	if h, want := wr.Header(), codec.ModelID(); h.ModelID != want {
-		return nil, fmt.Errorf("%w: the file was made with model %x, this build has model %x (codec models v%d): decompress it with the mqzip build that made it",
-			ErrModel, h.ModelID[:8], want[:8], codec.ModelVersion)
+	var opt codec.Options
+	if h.Options&wire.OptLSTM != 0 {
+		if opt.Model = cfg.Model; opt.Model == nil {
+			if opt.Model, err = model.Default(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if want := codec.ModelID(opt); h.ModelID != want {
+		which := "without an LSTM"
+		if opt.Model != nil {
+			which = "with LSTM " + opt.Model.ID().String()
+		}
+		return nil, fmt.Errorf("%w: the file was made with model %x, this build's (codec models v%d %s) is model %x: decompress it with the mqzip build and the -m model that made it",
+			ErrModel, h.ModelID[:8], codec.ModelVersion, which, want[:8])
 	}
 	cr := &countingReader{r: wr}
 	ad := arith.NewDecoder(cr)
-	return &Reader{wr: wr, cr: cr, ad: ad, dec: codec.NewDecoder(ad)}, nil
+	dec, err := codec.NewDecoder(ad, opt)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrModel, err)
+	}
+	return &Reader{wr: wr, cr: cr, ad: ad, dec: dec}, nil
 }
 
 // Read reads restored capture bytes.

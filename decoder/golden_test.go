@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mqzip/mqzip/encoder"
 	"github.com/mqzip/mqzip/internal/testcaps"
 )
 
@@ -26,11 +27,14 @@ var goldens = []struct {
 	capture string // bundled capture (testcaps.Find)
 	cut     int    // bytes cut off the end of the capture
 	what    string
+	ctx     bool // coded with the context models only (encoder.Config.ContextOnly)
 }{
-	{"ping", "suricata-verify/mqtt-ping_input.pcap", 0, "pcap, microseconds, Ethernet"},
-	{"raw-ipv4", "arkime/hist-5a6afada__mqtt_synthetic.pcap", 0, "pcap, link type 228 (raw IPv4)"},
-	{"pcapng", "misc/verimqtt-mqtt.pcapng", 0, "pcapng"},
-	{"cut", "suricata-verify/mqtt-ping_input.pcap", 7, "malformed: last record cut short, coded as opaque bytes"},
+	{"ping", "suricata-verify/mqtt-ping_input.pcap", 0, "pcap, microseconds, Ethernet", false},
+	{"raw-ipv4", "arkime/hist-5a6afada__mqtt_synthetic.pcap", 0, "pcap, link type 228 (raw IPv4)", false},
+	{"pcapng", "misc/verimqtt-mqtt.pcapng", 0, "pcapng", false},
+	{"cut", "suricata-verify/mqtt-ping_input.pcap", 7, "malformed: last record cut short, coded as opaque bytes", false},
+	{"riskyduha", "misc/riskyduha-mqtt.pcap", 0, "sensor traffic: 338 messages through the LSTM", false},
+	{"raw-ipv4-ctx", "arkime/hist-5a6afada__mqtt_synthetic.pcap", 0, "context models only, no LSTM", true},
 }
 
 // goldenInput returns the capture bytes of golden g.
@@ -50,7 +54,8 @@ func subject(tb testing.TB, name string) (mqz, capture []byte) {
 	for _, g := range goldens {
 		if g.name == name {
 			capture = goldenInput(tb, g.capture, g.cut)
-			return encode(tb, capture), capture
+			mqz, _ = encodeConfig(tb, capture, encoder.Config{ContextOnly: g.ctx})
+			return mqz, capture
 		}
 	}
 	tb.Fatalf("no golden capture %q", name)
@@ -83,7 +88,7 @@ func TestGolden(t *testing.T) {
 	var sums strings.Builder
 	for _, g := range goldens {
 		in := goldenInput(t, g.capture, g.cut)
-		got, st := encodeStats(t, in)
+		got, st := encodeConfig(t, in, encoder.Config{ContextOnly: g.ctx})
 		if opaque := st.Opaque > 0; opaque != (g.cut > 0) {
 			t.Errorf("%s: %d bytes coded as opaque (%v)", g.name, st.Opaque, st.Reason)
 		}
@@ -111,7 +116,7 @@ func TestGolden(t *testing.T) {
 		} else if !bytes.Equal(out, in) {
 			t.Errorf("%s (%s): the golden file decodes to %d bytes that differ from the %d of the capture", g.name, g.what, len(out), len(in))
 		}
-		t.Logf("%-8s %-58s %6d -> %5d bytes, sha256 %s", g.name, g.what, len(in), len(want), sha(want)[:16])
+		t.Logf("%-12s %-58s %6d -> %5d bytes, sha256 %s", g.name, g.what, len(in), len(want), sha(want)[:16])
 	}
 	sumsPath := filepath.Join(goldenDir, "SHA256SUMS")
 	if *update {

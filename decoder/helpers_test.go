@@ -84,8 +84,14 @@ func encode(tb testing.TB, in []byte) []byte {
 // encodeStats compresses a capture and returns the encoder's statistics too.
 func encodeStats(tb testing.TB, in []byte) ([]byte, encoder.Stats) {
 	tb.Helper()
+	return encodeConfig(tb, in, encoder.Config{})
+}
+
+// encodeConfig compresses a capture with configuration cfg.
+func encodeConfig(tb testing.TB, in []byte, cfg encoder.Config) ([]byte, encoder.Stats) {
+	tb.Helper()
 	var z bytes.Buffer
-	st, err := encoder.Encode(&z, bytes.NewReader(in))
+	st, err := encoder.EncodeConfig(&z, bytes.NewReader(in), cfg)
 	if err != nil {
 		tb.Fatalf("encode: %v", err)
 	}

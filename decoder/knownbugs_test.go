@@ -48,15 +48,19 @@ func TestTrailingCodedBytes(t *testing.T) {
 	}
 }
 
-// TestUnknownOptions sets the header's codec options byte, which this version defines none of,
-// with a valid header CRC: the decoder must refuse the file, as it refuses another model,
-// rather than decode it as if the options were zero (which it once did).
+// TestUnknownOptions sets the header's codec options byte to values this version does not
+// define, or turns the LSTM bit off or on (the model id then names other models), with a
+// valid header CRC: the decoder must refuse the file, as it refuses another model, rather than
+// decode it as if the options were right (which it once did).
 func TestUnknownOptions(t *testing.T) {
-	ping, _ := subject(t, "ping")
-	for _, opt := range []byte{1, 0x80, 0xff} {
-		_, err := decodeBounded(t, "options", setHeader(t, ping, wire.Version, opt, nil))
-		if classify(err) != "decoder.ErrModel" {
-			t.Errorf("options %#x: %v", opt, err)
+	for _, name := range []string{"ping", "raw-ipv4-ctx"} {
+		mqz, _ := subject(t, name)
+		h := mqz[len(wire.Magic)+1]
+		for _, opt := range []byte{h ^ wire.OptLSTM, 2, 0x80, 0xff} {
+			_, err := decodeBounded(t, "options", setHeader(t, mqz, wire.Version, opt, nil))
+			if classify(err) != "decoder.ErrModel" {
+				t.Errorf("%s: options %#x: %v", name, opt, err)
+			}
 		}
 	}
 }

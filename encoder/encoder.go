@@ -11,6 +11,8 @@ import (
 	"github.com/mqzip/mqzip/arith"
 	"github.com/mqzip/mqzip/capture"
 	"github.com/mqzip/mqzip/codec"
+	"github.com/mqzip/mqzip/lstm"
+	"github.com/mqzip/mqzip/model"
 	"github.com/mqzip/mqzip/wire"
 )
 
@@ -30,6 +32,27 @@ type Stats struct {
 type Config struct {
 	// Stats measures where the bits go (Stats.Bits); it slows compression a little.
 	Stats bool
+	// Model is the LSTM that predicts MQTT packet bodies beside the context models; nil
+	// selects the default model (package model), unless ContextOnly is set.
+	Model *lstm.Quantized
+	// ContextOnly codes with the context models alone, without an LSTM: faster, and the
+	// file decodes without the model.
+	ContextOnly bool
+}
+
+// options returns the codec options and the container's options byte for cfg.
+func (cfg Config) options() (codec.Options, byte, error) {
+	if cfg.ContextOnly {
+		return codec.Options{}, 0, nil
+	}
+	q := cfg.Model
+	if q == nil {
+		var err error
+		if q, err = model.Default(); err != nil {
+			return codec.Options{}, 0, err
+		}
+	}
+	return codec.Options{Model: q}, wire.OptLSTM, nil
 }
 
 // Encode compresses the capture read from r and writes the .mqz file to w. Input that is not a
@@ -40,12 +63,19 @@ func Encode(w io.Writer, r io.Reader) (Stats, error) { return EncodeConfig(w, r,
 // EncodeConfig is Encode with a configuration.
 func EncodeConfig(w io.Writer, r io.Reader, cfg Config) (Stats, error) {
 	st := Stats{ParseAt: -1}
-	ww, err := wire.NewWriter(w, wire.Header{ModelID: codec.ModelID()})
+	opt, flags, err := cfg.options()
+	if err != nil {
+		return st, err
+	}
+	ww, err := wire.NewWriter(w, wire.Header{ModelID: codec.ModelID(opt), Options: flags})
 	if err != nil {
 		return st, err
 	}
 	ae := arith.NewEncoder(ww)
-	enc := codec.NewEncoder(ae)
+	enc, err := codec.NewEncoder(ae, opt)
+	if err != nil {
+		return st, err
+	}
 	if cfg.Stats {
 		enc.Measure()
 	}

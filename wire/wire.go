@@ -70,9 +70,13 @@ func (e *CorruptError) Unwrap() error { return e.Err }
 // Header is what a .mqz file says about itself.
 type Header struct {
 	Version byte
-	Options byte     // codec options
+	Options byte     // codec options: OptLSTM, the other bits zero
 	ModelID [32]byte // identifier of the models the coded stream needs
 }
+
+// OptLSTM is the option bit of a stream coded with an LSTM beside the context models; the
+// header's ModelID then names that LSTM too.
+const OptLSTM = 1
 
 // Trailer closes a .mqz file.
 type Trailer struct {
