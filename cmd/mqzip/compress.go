@@ -29,6 +29,8 @@ func compressCommand() *cli.Command {
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "overwrite the output file if it exists"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not print the summary on standard error"},
 			&cli.BoolFlag{Name: "stats", Usage: "print where the bits went: by category (capture structure, timestamps, link, IP/TCP, MQTT fixed header, variable header, payload, other) and per MQTT message"},
+			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "the LSTM model `FILE` (.mqzm) that predicts MQTT bodies (default: the embedded model); decompress needs the same"},
+			&cli.BoolFlag{Name: "no-lstm", Usage: "code with the context models only, without the LSTM: faster, a little larger"},
 		},
 		Action: runCompress,
 	}
@@ -46,6 +48,7 @@ func decompressCommand() *cli.Command {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (\"-\": standard output; default: the input's name without .mqz)"},
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "overwrite the output file if it exists"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not print the summary on standard error"},
+			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "the LSTM model `FILE` (.mqzm) the file was compressed with (default: the embedded model)"},
 		},
 		Action: runDecompress,
 	}
@@ -97,8 +100,14 @@ func runCompress(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	cfg := encoder.Config{Stats: c.Bool("stats"), ContextOnly: c.Bool("no-lstm")}
+	if !cfg.ContextOnly {
+		if cfg.Model, err = loadModel("compress", c.String("model")); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
-	st, err := encoder.EncodeConfig(out, bufio.NewReaderSize(in, 1<<20), encoder.Config{Stats: c.Bool("stats")})
+	st, err := encoder.EncodeConfig(out, bufio.NewReaderSize(in, 1<<20), cfg)
 	if cerr := closeOut(); err == nil {
 		err = cerr
 	}
@@ -138,7 +147,13 @@ func runDecompress(c *cli.Context) error {
 		}
 		return s + ".restored"
 	})
-	r, err := decoder.NewReader(in)
+	var cfg decoder.Config
+	if m := c.String("model"); m != "" {
+		if cfg.Model, err = loadModel("decompress", m); err != nil {
+			return err
+		}
+	}
+	r, err := decoder.NewReaderConfig(in, cfg)
 	if err != nil {
 		return fmt.Errorf("decompress %s: %w", name, err)
 	}
