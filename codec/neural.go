@@ -51,12 +51,12 @@ const (
 
 // neuralFlow is what the neural model keeps of one direction of a conversation.
 type neuralFlow struct {
-	open         bool            // a packet's body is being coded by the LSTM
-	msg          dataset.Message // its metadata
-	lastMsg      int64           // time of the flow's last packet start, ns
-	gain         int64           // the saving over the body bytes predicted, in 1/256 bit
-	trials       int64           // body bytes predicted
-	packets      uint32          // packets started
+	open    bool            // a packet's body is being coded by the LSTM
+	msg     dataset.Message // its metadata
+	lastMsg int64           // time of the flow's last packet start, ns
+	gain    int64           // the saving over the body bytes predicted, in 1/256 bit
+	trials  int64           // body bytes predicted
+	packets uint32          // packets started
 }
 
 func newNeural(q *lstm.Quantized) (*neural, error) {
