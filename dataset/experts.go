@@ -209,74 +209,109 @@ func (s *ctxSlot) add(sym uint16) {
 //
 // where n_k(s) counts s after the context of order k and N_k all the symbols after it (an
 // order whose context was never seen leaves the blend as it is). It returns the highest order
-// whose context was seen (-1 for none). In fixed point, the masses are in units of 2^-40 and a
-// division by an order's 2N+1 is a multiplication by its reciprocal in units of 2^-64
+// whose context was seen (-1 for none).
+//
+// In fixed point: the blend of orders 0 and 1 is a dense array of masses d(s) in units of
+// 2^-40; each order above scales the blend below by 1/(2N+1) and adds the few symbols it
+// counted, so the blend is kept as d(s)·F plus extra masses for those symbols, F in units of
+// 2^-62. A division by 2N+1 is a multiplication by its reciprocal in units of 2^-64
 // (math/bits.Mul64), exact to a unit.
 func (sh *Shared) blend(hist uint64, tabs *[Experts][lstm.Symbols]uint32) int {
-	var mass [lstm.Symbols]uint64
-	for s := range mass {
-		mass[s] = (1 << massShift) / lstm.Symbols
+	var d [lstm.Symbols]uint64
+	for s := range d {
+		d[s] = (1 << massShift) / lstm.Symbols
 	}
-	deepest, e := -1, 0
-	for j := 0; j <= maxOrder; j++ {
-		var n *[lstm.Symbols]uint16
-		var total uint64
-		var s *ctxSlot
-		if j < denseOrders {
-			d := sh.dense(j, hist)
-			n, total = &d.cnt, uint64(d.total)
-		} else if sl, chk := sh.slot(j, hist); sl.check == chk {
-			s, total = sl, uint64(sl.total)
+	deepest := -1
+	for j := range denseOrders {
+		ds := sh.dense(j, hist)
+		if ds.total == 0 {
+			continue
 		}
-		if total > 0 {
+		deepest = j
+		r := ^uint64(0) / (2*uint64(ds.total) + 1)
+		for i, c := range ds.cnt {
+			m, _ := bits.Mul64(d[i], r)
+			if c > 0 {
+				x, _ := bits.Mul64(uint64(c)<<(massShift+1), r)
+				m += x
+			}
+			d[i] = m
+		}
+	}
+	var sumD uint64
+	for _, m := range d {
+		sumD += m
+	}
+	var syms [slotSyms * (maxOrder + 1 - denseOrders)]uint16
+	var extra [len(syms)]uint64
+	var at [lstm.Symbols]uint8 // 1 + the index in syms of a symbol with extra mass
+	n := 0
+	f := uint64(1) << 62
+	e := 0
+	for j := denseOrders; j <= maxOrder; j++ {
+		if s, chk := sh.slot(j, hist); s.check == chk && s.total > 0 {
 			deepest = j
-			d := 2*total + 1
-			r := ^uint64(0) / d
-			for i, m := range mass {
-				mass[i], _ = bits.Mul64(m, r)
+			r := ^uint64(0) / (2*uint64(s.total) + 1)
+			f, _ = bits.Mul64(f, r)
+			for i := range n {
+				extra[i], _ = bits.Mul64(extra[i], r)
 			}
-			if n != nil {
-				for i, c := range n {
-					if c > 0 {
-						x, _ := bits.Mul64(uint64(c)<<(massShift+1), r)
-						mass[i] += x
-					}
+			for i := range int(s.n) {
+				sym := s.sym[i]
+				if at[sym] == 0 {
+					syms[n], extra[n] = sym, 0
+					n++
+					at[sym] = uint8(n)
 				}
-			} else {
-				for i := range int(s.n) {
-					x, _ := bits.Mul64(uint64(s.cnt[i])<<(massShift+1), r)
-					mass[s.sym[i]] += x
-				}
+				x, _ := bits.Mul64(uint64(s.cnt[i])<<(massShift+1), r)
+				extra[at[sym]-1] += x
 			}
 		}
-		if j == expertOrders[e] {
-			spread(&mass, &tabs[e])
-			if e++; e == Experts {
-				break
-			}
+		for e < Experts && expertOrders[e] == j {
+			spread(&d, sumD, f, syms[:n], extra[:n], &tabs[e])
+			e++
 		}
+	}
+	for ; e < Experts; e++ { // experts of orders below denseOrders, if any
+		spread(&d, sumD, f, syms[:n], extra[:n], &tabs[e])
 	}
 	return deepest
 }
 
-// spread writes to tab the frequencies 1 + mass·(FreqTotal-Symbols)/total, total being the sum
-// of the masses, the rounding surplus going to the symbol of the largest mass (the lowest on a
-// tie).
-func spread(mass *[lstm.Symbols]uint64, tab *[lstm.Symbols]uint32) {
-	var total uint64
-	best := 0
-	for s, m := range mass {
-		total += m
-		if m > mass[best] {
-			best = s
-		}
+// spread writes to tab the frequencies 1 + mass(s)·(FreqTotal-Symbols)/total of the blend of
+// masses mass(s) = d(s)·f/2^62 + extra(s) (extra for syms, zero for the others), total being
+// their sum (sumD the sum of d), the rounding surplus going to the symbol of the largest mass
+// (the lowest on a tie).
+func spread(d *[lstm.Symbols]uint64, sumD, f uint64, syms []uint16, extra []uint64, tab *[lstm.Symbols]uint32) {
+	scaled := func(m uint64) uint64 {
+		hi, lo := bits.Mul64(m, f)
+		return hi<<2 | lo>>62
+	}
+	total := scaled(sumD)
+	for _, x := range extra {
+		total += x
 	}
 	r := ^uint64(0) / total
-	sum := uint32(0)
-	for s, m := range mass {
-		f, _ := bits.Mul64(m*freqSpread, r)
-		tab[s] = 1 + uint32(f)
-		sum += tab[s]
+	var sum uint32
+	best, bestMass := 0, uint64(0)
+	for s, m := range d {
+		m = scaled(m)
+		if m > bestMass {
+			best, bestMass = s, m
+		}
+		v, _ := bits.Mul64(m*freqSpread, r)
+		tab[s] = 1 + uint32(v)
+	}
+	for i, sym := range syms {
+		m := scaled(d[sym]) + extra[i]
+		if m > bestMass || m == bestMass && int(sym) < best {
+			best, bestMass = int(sym), m
+		}
+		v, _ := bits.Mul64(m*freqSpread, r)
+		tab[sym] = 1 + uint32(v)
+	}
+	for _, v := range tab {
+		sum += v
 	}
 	tab[best] += lstm.FreqTotal - sum
 }
