@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"math"
+	"math/bits"
 )
 
 // FreqBits is log2(FreqTotal).
@@ -298,9 +299,13 @@ func (q *Quantized) Freqs(s *QState, hints []int, dst []uint32) []uint32 {
 		dst[j] = e
 		sum += uint64(e)
 	}
+	// f = 1 + e·(FreqTotal-Symbols)/sum, the division done as a multiplication by the
+	// reciprocal of sum in units of 2^-64 (never more than the exact quotient).
+	r := ^uint64(0) / sum
 	total := uint32(0)
 	for j, e := range dst {
-		f := 1 + uint32(uint64(e)*(FreqTotal-Symbols)/sum)
+		q, _ := bits.Mul64(uint64(e)*(FreqTotal-Symbols), r)
+		f := 1 + uint32(q)
 		dst[j] = f
 		total += f
 	}
