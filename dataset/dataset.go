@@ -3,8 +3,12 @@
 // travels raw (the fixed header: type, flags and remaining length, plus direction and timing)
 // and the bytes the model predicts (those after the fixed header, then EOM).
 //
-// Each step of a message carries the feature vector described at Features and a hint, the
-// byte at the same place in an earlier message of the same type (see Context). Features are
+// Each step of a message carries the feature vector described at Features, hints (the byte at
+// the same place in an earlier message of the same type, and others: see Context) and the
+// distributions of the experts (see Shared): adaptive context models of orders 0 to 6 whose
+// statistics the conversations of a capture share, which the model mixes with its own
+// prediction. They are what lets the model beat the baselines on captures it never saw: the
+// LSTM alone knows MQTT, the experts know the capture at hand. Features are
 // integers in units of 1/lstm.FeatOne computed with integer arithmetic only, so that an encoder
 // and a decoder compute the same vector on any architecture. Conversations are split between
 // training and validation whole (Split), never message by message.

@@ -12,6 +12,14 @@
 // what it saw a message ago, which an LSTM of this size does poorly from its state alone, and
 // adapt to a conversation it was not trained on.
 //
+// A model may also have experts (Config.Experts): distributions over the symbols that the
+// caller computes beside the model at every step, such as adaptive context models whose
+// statistics span a whole capture, which no weights trained beforehand can hold. The model's
+// own softmax and the experts' distributions are mixed with weights that gates computed from
+// the state give (Model.Mix): the state judges, step by step, whom to believe. Training needs
+// only the probability each expert gave the symbol that came (Sequence.Experts); the
+// gradient of the mixture is exact (the gradient check covers it).
+//
 // The package is a leaf: it knows nothing of MQTT. A Sequence is a list of symbols with the
 // features and hints of each step; package dataset makes them from captures.
 //
@@ -29,7 +37,7 @@
 // integers only: int8 weights with a fixed-point scale for each row, activations with
 // FeatShift fractional bits, sigmoid, tanh and exp from interpolated tables of integers, and
 // an integer frequency table over the symbols, each at least 1, summing to FreqTotal, ready for
-// a range coder. The same model file therefore gives bit-identical frequencies on every
+// a range coder; with experts, FreqsMix mixes the experts' frequency tables in integers. The same model file therefore gives bit-identical frequencies on every
 // architecture; the one place where floats become integers is Quantize. The tables are
 // generated once (gentables.go) and committed as integers. The dot products, the hot loop,
 // run in AVX2 assembly on amd64 (VPMOVSXBW and VPMADDWD) beside a portable Go loop; both give
