@@ -63,10 +63,10 @@ sum:
 //
 // Rows are taken 4 at a time (R8 >= 4), which loads each block of inputs once for 4 rows and
 // sums the 4 rows' lanes together at the end; the last rows (R8 < 4) one at a time. For 32
-// columns, VPMOVSXBW widens each row's weights into 32 int16 lanes and VPDPWSSD multiplies them by the inputs,
-// adding the products in pairs to 16 int32 lanes; a last block of
-// 16 columns uses the AVX2 (VEX) instructions, which zero the upper halves of the registers
-// they write, so that their results can be added to the Z accumulators.
+// columns, VPMOVSXBW widens each row's weights into 32 int16 lanes and VPDPWSSD multiplies
+// them by the inputs, adding the products in pairs to 16 int32 lanes; a last block of 16
+// columns uses the AVX2 (VEX) instructions, which zero the upper halves of the registers they
+// write, so that their results can be added to the Z accumulators.
 TEXT ·matvecAVX512VNNI(SB), NOSPLIT, $0-72
 	MOVQ w_base+0(FP), SI
 	MOVQ x_base+24(FP), DI
@@ -196,10 +196,10 @@ done:
 //
 // Rows are taken 4 at a time (R8 >= 4), which loads each block of inputs once for 4 rows and
 // sums the 4 rows' lanes together at the end; the last rows (R8 < 4) one at a time. For 32
-// columns, VPMOVSXBW widens each row's weights into 32 int16 lanes and VPMADDWD multiplies them by the inputs,
-// adding the products in pairs, and VPADDD adds these to 16 int32 lanes; a last block of
-// 16 columns uses the AVX2 (VEX) instructions, which zero the upper halves of the registers
-// they write, so that their results can be added to the Z accumulators.
+// columns, VPMOVSXBW widens each row's weights into 32 int16 lanes, VPMADDWD multiplies them
+// by the inputs, adding the products in pairs, and VPADDD adds these to 16 int32 lanes; a
+// last block of 16 columns uses the AVX2 (VEX) instructions, which zero the upper halves of
+// the registers they write, so that their results can be added to the Z accumulators.
 TEXT ·matvecAVX512BW(SB), NOSPLIT, $0-72
 	MOVQ w_base+0(FP), SI
 	MOVQ x_base+24(FP), DI
