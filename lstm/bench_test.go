@@ -3,10 +3,13 @@ package lstm
 import (
 	"fmt"
 	"testing"
+	"time"
 )
 
 // BenchmarkQuantized measures coding speed: one step (Next, then Freqs) per byte of one
-// conversation, so MB/s is megabytes of MQTT traffic predicted a second on one core.
+// conversation, so MB/s is megabytes of MQTT traffic predicted a second on one core. The
+// -kernel flag chooses the dot product kernel (go test ./lstm -bench Quantized -args
+// -kernel=avx2).
 func BenchmarkQuantized(b *testing.B) {
 	for _, cfg := range []Config{
 		{Layers: 1, Hidden: 64, Embed: 16, Features: 34, Hints: 3},
@@ -28,6 +31,20 @@ func BenchmarkQuantized(b *testing.B) {
 				k = (k + 1) % len(syms)
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1000, "KB/s")
+			// The fastest of 100 batches of 100 steps, which other programs sharing the
+			// core disturb less.
+			best := time.Hour
+			for range 100 {
+				t := time.Now()
+				for range 100 {
+					q.Next(s, in, feats[k])
+					q.Freqs(s, hints[k], freq)
+					in = syms[k]
+					k = (k + 1) % len(syms)
+				}
+				best = min(best, time.Since(t))
+			}
+			b.ReportMetric(100/best.Seconds()/1000, "best-KB/s")
 		})
 	}
 }

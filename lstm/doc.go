@@ -39,9 +39,22 @@
 // an integer frequency table over the symbols, each at least 1, summing to FreqTotal, ready for
 // a range coder; with experts, FreqsMix mixes the experts' frequency tables in integers. The same model file therefore gives bit-identical frequencies on every
 // architecture; the one place where floats become integers is Quantize. The tables are
-// generated once (gentables.go) and committed as integers. The dot products, the hot loop,
-// run in AVX2 assembly on amd64 (VPMOVSXBW and VPMADDWD) beside a portable Go loop; both give
-// the same integers, as no sum can overflow an int32 within the limits of Config.
+// generated once (gentables.go) and committed as integers.
+//
+// The dot products of int8 weights and int16 inputs, the hot loop, run in assembly where
+// there is some, chosen when the program starts (dot_amd64.go, dot_arm64.go): on amd64 with
+// AVX-512 (4 rows and 32 columns at a time: VPMOVSXBW widens the weights and VPDPWSSD, from
+// AVX512-VNNI, multiplies and adds, or VPMADDWD and VPADDD without VNNI), else with AVX2
+// (VPMOVSXBW, VPMADDWD and VPADDD, 16 columns at a time); on arm64 with NEON (SXTL and SMLAL);
+// elsewhere, or with the purego build tag, in a portable Go loop. All give the same integers:
+// every product is exact and the int32 additions wrap and never saturate, so their order does
+// not matter (and within the limits of Config no sum overflows). The tests check every kernel
+// that the machine has against the Go loop, and run the golden hashes with each. On the
+// project's EPYC (Zen 4, one core), for the 512x176 product of a layer of 128 cells fed 16
+// embedding values and 32 features, the AVX-512 VNNI kernel reaches about 18 multiply-adds a
+// cycle against 13 for AVX2 and 0.5 for Go; the widening of the weights, which runs on the
+// same units as the multiplies, keeps either well below the 32 a cycle that the multiplies
+// alone can reach (BenchmarkMatvec).
 //
 // A Quantized model is saved in a versioned binary file (see WriteTo and Load) that holds its
 // configuration, a description (Meta), its integer weights, its ID (the SHA-256 of its

@@ -1,14 +1,37 @@
 package lstm
 
+// kernel is one implementation of matvec. run needs len(x) to be a positive multiple of 16,
+// len(z) > 0 and len(w) == len(z)*len(x).
+type kernel struct {
+	name string
+	run  func(w []int8, x []int16, z []int32)
+}
+
+// kernels lists the implementations that can run on this machine, the fastest first; the
+// last is the portable Go loop. Every one returns the same integers; the tests run each.
+var kernels = append(simdKernels(), kernel{name: "go", run: matvecGo})
+
+// matvecKernel is the implementation that matvec uses: the first of kernels. Tests and
+// benchmarks set it to each of the others in turn.
+var matvecKernel = kernels[0].run
+
 // matvec writes to z the dot product of each row of w (len(z) rows of len(x) weights) with x,
 // whose length is a multiple of 16. Every sum fits an int32 (see qmatrix), so every
-// implementation returns the same integers whatever its order of addition.
+// implementation returns the same integers whatever its order of addition. In fact they
+// agree on any int8 weights and int16 inputs: each product is exact, and the additions,
+// wrapping modulo 2^32 and never saturating, are associative and commutative.
 func matvec(w []int8, x []int16, z []int32) {
 	n := len(x)
-	if haveSIMD && n > 0 && len(z) > 0 {
-		matvecSIMD(w[:len(z)*n], x, z)
+	if n == 0 || n%16 != 0 || len(z) == 0 {
+		matvecGo(w[:len(z)*n], x, z)
 		return
 	}
+	matvecKernel(w[:len(z)*n], x, z)
+}
+
+// matvecGo is the portable matvec, for any len(x).
+func matvecGo(w []int8, x []int16, z []int32) {
+	n := len(x)
 	for r := range z {
 		z[r] = dotGo(w[r*n:(r+1)*n], x)
 	}

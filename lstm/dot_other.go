@@ -1,8 +1,7 @@
-//go:build !amd64 || purego
+//go:build !(amd64 || arm64) || purego
 
 package lstm
 
-// haveSIMD is false: there is no assembly for this architecture (or the purego tag is set).
-const haveSIMD = false
-
-func matvecSIMD(w []int8, x []int16, z []int32) {}
+// simdKernels returns no kernel: there is no assembly for this architecture (or the purego
+// tag is set).
+func simdKernels() []kernel { return nil }

@@ -119,31 +119,37 @@ func goldenInput(steps, nf, nh int) (syms []int, hints [][]int, feats [][]int16)
 }
 
 // TestGolden pins the SHA-256 of the states and frequency tables of fixed integer models over
-// fixed input: a change of any integer on any architecture shows here.
+// fixed input: a change of any integer on any architecture shows here. It runs with each of
+// the dot product kernels that this machine has.
 func TestGolden(t *testing.T) {
 	cfgs := []Config{
 		{Layers: 1, Hidden: 32, Embed: 8, Features: 6},
 		{Layers: 2, Hidden: 48, Embed: 16, Features: 28, Hints: 3},
 		{Layers: 1, Hidden: 24, Embed: 8, Features: 5, Hints: 2, Experts: 3},
 	}
-	var lines []string
-	for i, cfg := range cfgs {
-		q := randomQuantized(cfg, uint64(i+1))
-		lines = append(lines, cfg.String()+" "+goldenHash(t, q, 500))
-	}
-	got := strings.Join(lines, "\n") + "\n"
 	path := filepath.Join("testdata", "golden.txt")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("golden hashes changed:\n got: %s\nwant: %s", got, want)
+	for _, k := range kernels {
+		t.Run(k.name, func(t *testing.T) {
+			useKernel(t, k)
+			var lines []string
+			for i, cfg := range cfgs {
+				q := randomQuantized(cfg, uint64(i+1))
+				lines = append(lines, cfg.String()+" "+goldenHash(t, q, 500))
+			}
+			got := strings.Join(lines, "\n") + "\n"
+			if *update && k.name == kernels[0].name {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("golden hashes changed:\n got: %s\nwant: %s", got, want)
+			}
+		})
 	}
 }
 
