@@ -40,6 +40,9 @@ const (
 type Shared struct {
 	low  [denseOrders][]denseSlot // orders 0 and 1: every symbol counted
 	tabs [maxOrder + 1][]ctxSlot  // orders 2 to 6 (the first two unused)
+
+	// Mix corrects the model's mixing gates online for the capture at hand (lstm.Adapt).
+	Mix lstm.Adapt
 }
 
 // denseOrders is the number of orders, from 0, whose contexts count every symbol.
@@ -88,6 +91,7 @@ func (sh *Shared) Reset() {
 	for j := range sh.tabs {
 		clear(sh.tabs[j])
 	}
+	sh.Mix = lstm.Adapt{}
 }
 
 // slot returns the slot of the context of order j in the history hist (9 bits a symbol, the

@@ -77,12 +77,14 @@ func Predict(q *lstm.Quantized, sh *Shared, c *Conversation, maxLen int) ([]Pred
 		for pos := 0; pos <= len(m.Body); pos++ {
 			fx.Step(feat, hints)
 			q.Next(s, in, feat)
-			q.FreqsMix(s, hints, fx.Experts(&exp), freq)
+			q.FreqsMix(s, hints, fx.Experts(&exp), &sh.Mix, freq)
 			if pos == len(m.Body) {
 				p.RealProbs = append(p.RealProbs, float64(freq[lstm.EOM])/lstm.FreqTotal)
+				sh.Mix.Learn(lstm.EOM)
 				in = lstm.EOM
 				break
 			}
+			sh.Mix.Learn(int(m.Body[pos]))
 			b := m.Body[pos]
 			p.RealProbs = append(p.RealProbs, float64(freq[b])/lstm.FreqTotal)
 			p.Bits -= math.Log2(float64(freq[b]) / float64(max(lstm.FreqTotal-freq[lstm.EOM], 1)))
@@ -101,10 +103,11 @@ func generate(q *lstm.Quantized, g, s *lstm.QState, in int, fx *Context, limit i
 	g.CopyFrom(s)
 	defer fx.Discard()
 	var exp [Experts][]uint32
+	adapt := fx.Shared.Mix // a copy: generation learns as coding would, on its own
 	for {
 		fx.Step(feat, hints)
 		q.Next(g, in, feat)
-		q.FreqsMix(g, hints, fx.Experts(&exp), freq)
+		q.FreqsMix(g, hints, fx.Experts(&exp), &adapt, freq)
 		best := 0
 		for sym, f := range freq {
 			if f > freq[best] {
@@ -119,6 +122,7 @@ func generate(q *lstm.Quantized, g, s *lstm.QState, in int, fx *Context, limit i
 			return body, probs, false
 		}
 		body = append(body, byte(best))
+		adapt.Learn(best)
 		fx.Push(byte(best))
 		in = best
 	}

@@ -196,10 +196,11 @@ func (p *FloatPredictor) Update(sym int) { p.in = sym }
 // QuantizedPredictor runs an lstm.Quantized as a Predictor; its probabilities are the
 // frequencies a range coder would use, divided by lstm.FreqTotal.
 type QuantizedPredictor struct {
-	q    *lstm.Quantized
-	s    *lstm.QState
-	in   int
-	freq []uint32
+	q     *lstm.Quantized
+	s     *lstm.QState
+	in    int
+	freq  []uint32
+	adapt lstm.Adapt // the mixing gates' correction, kept across conversations as Run's experts are
 }
 
 // NewQuantizedPredictor returns a predictor that runs q.
@@ -213,10 +214,11 @@ func (p *QuantizedPredictor) Begin() { p.s.Reset(); p.in = lstm.EOM }
 // Predict steps the model and writes its distribution to dst.
 func (p *QuantizedPredictor) Predict(feat []int16, hints []int, experts [][]uint32, dst []float64) {
 	p.q.Next(p.s, p.in, feat)
-	for s, f := range p.q.FreqsMix(p.s, hints, experts, p.freq) {
+	for s, f := range p.q.FreqsMix(p.s, hints, experts, &p.adapt, p.freq) {
 		dst[s] = float64(f) / lstm.FreqTotal
 	}
 }
 
-// Update records the symbol that came: the input of the next step.
-func (p *QuantizedPredictor) Update(sym int) { p.in = sym }
+// Update records the symbol that came: the input of the next step, and what the mixing
+// gates' correction learns from.
+func (p *QuantizedPredictor) Update(sym int) { p.in = sym; p.adapt.Learn(sym) }

@@ -39,12 +39,13 @@ func (cs *ConvState) StartMessage(m *Message) { cs.fx.Begin(m) }
 func (cs *ConvState) Next(dst []uint32) []uint32 {
 	cs.fx.Step(cs.feat, cs.hint)
 	cs.q.Next(cs.s, cs.in, cs.feat)
-	return cs.q.FreqsMix(cs.s, cs.hint, cs.fx.Experts(&cs.exp), dst)
+	return cs.q.FreqsMix(cs.s, cs.hint, cs.fx.Experts(&cs.exp), &cs.fx.Shared.Mix, dst)
 }
 
 // Update records the symbol that came: a body byte, or lstm.EOM, which ends the message.
 func (cs *ConvState) Update(sym int) {
 	cs.in = sym
+	cs.fx.Shared.Mix.Learn(sym)
 	if sym == lstm.EOM {
 		cs.fx.End()
 		return

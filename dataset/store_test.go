@@ -139,7 +139,12 @@ func separate(q *lstm.Quantized, convs []Conversation) float64 {
 				}
 				fx.Step(feat, hints)
 				q.Next(s, in, feat)
-				q.FreqsMix(s, hints, fx.Experts(&exp), freq)
+				q.FreqsMix(s, hints, fx.Experts(&exp), &sh.Mix, freq)
+				sym := lstm.EOM
+				if pos < len(m.Body) {
+					sym = int(m.Body[pos])
+				}
+				sh.Mix.Learn(sym)
 				if pos < len(m.Body) {
 					bits -= math.Log2(float64(freq[m.Body[pos]]) / float64(lstm.FreqTotal-freq[lstm.EOM]))
 					fx.Push(m.Body[pos])

@@ -371,6 +371,48 @@ func QEvaluate(q *Quantized, seqs []Sequence) Stats {
 	return st
 }
 
+// Adapt corrects the mixing gates of a model with experts online: a bias for each gate,
+// added to its logit, that follows the gradient of the coding cost symbol after symbol, so
+// that a model that trusts itself (or an expert) more than the traffic at hand warrants
+// learns better as it goes. After FreqsMix with an Adapt, Learn with the symbol that came moves
+// each bias by (r_e - w_e)/2^adaptShift, r_e being the posterior share of gate e in the
+// symbol's probability and w_e its weight (both in units of 2^-16), within ±adaptLimit. It is
+// integer arithmetic: an encoder and a decoder that show it the same symbols agree. The zero
+// Adapt is ready to use.
+type Adapt struct {
+	bias    [MaxExperts + 1]int32  // added to the gates' logits, units of 1/FeatOne
+	w       [MaxExperts + 1]uint32 // the weights of the last FreqsMix
+	n       int                    // gates
+	own     []uint32               // the model's own frequencies at the last FreqsMix
+	experts [][]uint32             // the experts' frequencies at the last FreqsMix
+}
+
+const (
+	adaptShift = 9
+	adaptLimit = 8 * FeatOne
+)
+
+// Learn moves the biases after the symbol y came, given what the last FreqsMix with a saw.
+// It does nothing if no FreqsMix preceded it since the last Learn.
+func (a *Adapt) Learn(y int) {
+	if a.n == 0 || y < 0 || y >= Symbols {
+		return
+	}
+	var p [MaxExperts + 1]uint64
+	p[0] = uint64(a.w[0]) * uint64(a.own[y])
+	sum := p[0]
+	for e := 1; e < a.n; e++ {
+		p[e] = uint64(a.w[e]) * uint64(a.experts[e-1][y])
+		sum += p[e]
+	}
+	for e := range a.n {
+		r := int64(p[e] << 16 / max(sum, 1))
+		b := int64(a.bias[e]) + (r-int64(a.w[e]))>>adaptShift
+		a.bias[e] = int32(min(max(b, -adaptLimit), adaptLimit))
+	}
+	a.n, a.own, a.experts = 0, nil, nil
+}
+
 // FreqsMix writes to dst (Symbols entries) the frequencies of the next symbol of a model with
 // experts, computing in fixed point the mixture given at Model.Mix, and returns dst. hints are
 // those of Freqs, and experts the experts' frequency tables, Symbols entries each summing to
@@ -380,9 +422,10 @@ func QEvaluate(q *Quantized, seqs []Sequence) Stats {
 //
 //	freq(x) = 1 + (Σ_e W_e·f_e(x))·(FreqTotal-Symbols) >> 32
 //
-// the surplus left by rounding going to the likeliest symbol (the lowest, on a tie). A model
-// without experts gives the frequencies of Freqs.
-func (q *Quantized) FreqsMix(s *QState, hints []int, experts [][]uint32, dst []uint32) []uint32 {
+// the surplus left by rounding going to the likeliest symbol (the lowest, on a tie). With a
+// not nil, the gates' logits are corrected by a's biases and a remembers what Learn needs. A
+// model without experts gives the frequencies of Freqs.
+func (q *Quantized) FreqsMix(s *QState, hints []int, experts [][]uint32, a *Adapt, dst []uint32) []uint32 {
 	if q.cfg.Experts == 0 {
 		return q.Freqs(s, hints, dst)
 	}
@@ -391,7 +434,11 @@ func (q *Quantized) FreqsMix(s *QState, hints []int, experts [][]uint32, dst []u
 	}
 	dst = dst[:Symbols]
 	own := q.Freqs(s, hints, s.own)
-	w := q.gateWeights(s)
+	w := q.gateWeights(s, a)
+	if a != nil {
+		a.n = copy(a.w[:], w)
+		a.own, a.experts = own, experts
+	}
 	var acc [Symbols]uint64
 	for j, f := range own {
 		acc[j] = uint64(w[0]) * uint64(f)
@@ -415,11 +462,17 @@ func (q *Quantized) FreqsMix(s *QState, hints []int, experts [][]uint32, dst []u
 	return dst
 }
 
-// gateWeights returns the mixing weights of the state s, in units of 2^-16, summing to 2^16.
-func (q *Quantized) gateWeights(s *QState) []uint32 {
+// gateWeights returns the mixing weights of the state s, in units of 2^-16, summing to 2^16,
+// with the corrections of a (if not nil) added to the gates' logits.
+func (q *Quantized) gateWeights(s *QState, a *Adapt) []uint32 {
 	top := pad(append(s.x[:0], s.H[len(s.H)-1]...), q.gate.stride)
 	z := s.g
 	q.gate.apply(top, z)
+	if a != nil {
+		for e := range z {
+			z[e] += a.bias[e]
+		}
+	}
 	best := 0
 	for e, v := range z {
 		if v > z[best] {
@@ -446,7 +499,7 @@ func (q *Quantized) gateWeights(s *QState) []uint32 {
 // own and the probabilities p_e = f_e(y)/FreqTotal that the experts gave y. Since the mixed
 // table's total before rounding is exactly 2^32, y's frequency needs no other symbol's.
 func (q *Quantized) mixOne(s *QState, own []uint32, y uint16, p []float32) uint32 {
-	w := q.gateWeights(s)
+	w := q.gateWeights(s, nil)
 	a := uint64(w[0]) * uint64(own[y])
 	for e, v := range p {
 		a += uint64(w[e+1]) * uint64(math.Round(float64(v)*FreqTotal))

@@ -160,13 +160,15 @@ func goldenHash(t *testing.T, q *Quantized, steps int) string {
 	s := q.NewState()
 	freq := make([]uint32, Symbols)
 	h := sha256.New()
+	var adapt Adapt
 	var buf []byte
 	in := EOM
 	for k, sym := range syms {
 		if err := q.Next(s, in, feats[k]); err != nil {
 			t.Fatal(err)
 		}
-		q.FreqsMix(s, hints[k], goldenExperts(q.cfg.Experts, sym, k), freq)
+		q.FreqsMix(s, hints[k], goldenExperts(q.cfg.Experts, sym, k), &adapt, freq)
+		adapt.Learn(sym)
 		checkFreqs(t, freq)
 		buf = buf[:0]
 		for l := range s.H {
