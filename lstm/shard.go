@@ -242,13 +242,7 @@ func (sh *shard) backOutput() {
 				}
 				h, dh := top[k*H:(k+1)*H], sh.dh[k*H:(k+1)*H]
 				for e, g := range sh.dgate[k*ng : (k+1)*ng] {
-					u := m.gate[e*(H+1) : (e+1)*(H+1)]
-					gu := sh.grad[m.lay.gate+e*(H+1) : m.lay.gate+(e+1)*(H+1)]
-					for j := range H {
-						gu[j] += g * h[j]
-						dh[j] += g * u[j]
-					}
-					gu[H] += g
+					affineBack(m.gate, sh.grad[m.lay.gate:], e, g, h, dh)
 				}
 			}
 		}
@@ -266,17 +260,22 @@ func (sh *shard) backOutput() {
 					continue
 				}
 				g := sh.logits[k*Symbols+int(hint)]
-				h, dh := top[k*H:(k+1)*H], sh.dh[k*H:(k+1)*H]
-				u := m.cp[slot*(H+1) : (slot+1)*(H+1)]
-				gu := sh.grad[m.lay.cp+slot*(H+1) : m.lay.cp+(slot+1)*(H+1)]
-				for j := range H {
-					gu[j] += g * h[j]
-					dh[j] += g * u[j]
-				}
-				gu[H] += g
+				affineBack(m.cp, sh.grad[m.lay.cp:], slot, g, top[k*H:(k+1)*H], sh.dh[k*H:(k+1)*H])
 			}
 		}
 	}
+}
+
+// affineBack back-propagates the gradient g of row k of affine (weights w, then a bias, for
+// the input h): it adds to the row's gradient in gw and to the gradient dh of h.
+func affineBack(w, gw []float32, k int, g float32, h, dh []float32) {
+	H := len(h)
+	u, gu := w[k*(H+1):(k+1)*(H+1)], gw[k*(H+1):(k+1)*(H+1)]
+	for j := range H {
+		gu[j] += g * h[j]
+		dh[j] += g * u[j]
+	}
+	gu[H] += g
 }
 
 // backward back-propagates through layer l over the window, from its last step to its first,
