@@ -52,11 +52,14 @@ type mixer struct {
 	set   int
 	dot   int64 // the last weighted sum, 16 fractional bits
 	pr    int32 // the last mixed prediction, 12 bits
+	alt   int   // the shadow weight set of the last mixAlt, or -1
+	skip  int   // the input the shadow leaves out
+	prAlt int32 // the shadow's prediction
 	shift uint  // learning rate: larger is slower
 }
 
 func newMixer(n, nsets int, shift uint) *mixer {
-	m := &mixer{n: n, w: make([]int32, n*nsets), x: make([]int32, n), shift: shift}
+	m := &mixer{n: n, w: make([]int32, n*nsets), x: make([]int32, n), shift: shift, alt: -1}
 	for i := range m.w {
 		m.w[i] = 1 << 14 // a quarter each, to start
 	}
@@ -82,9 +85,20 @@ func (m *mixer) mix(set int) int32 {
 	return m.pr
 }
 
-// without returns the last mixed prediction as it would have been without input i.
-func (m *mixer) without(i int) int32 {
-	return squash(int32((m.dot - int64(m.x[i])*int64(m.w[m.set*m.n+i])) >> 16))
+// mixAlt returns the prediction of the shadow weight set set, which mixes the same inputs
+// but input skip: what the mixer would predict without that input, had it always been
+// without it. update trains the shadow set too.
+func (m *mixer) mixAlt(set, skip int) int32 {
+	m.alt, m.skip = set, skip
+	w := m.w[set*m.n : set*m.n+m.n]
+	var dot int64
+	for i := 0; i < m.k; i++ {
+		if i != skip {
+			dot += int64(m.x[i]) * int64(w[i])
+		}
+	}
+	m.prAlt = squash(int32(dot >> 16))
+	return m.prAlt
 }
 
 // costTab[p] is the cost of a 1 coded with the 12-bit probability p, -log2(p/4096), in
@@ -123,12 +137,23 @@ func bitCost(p int32, b int) int32 {
 	return costTab[min(max(p, 1), 4095)]
 }
 
-// update trains the weights with the bit coded and clears the inputs.
+// update trains the weights (and the shadow's, after mixAlt) with the bit coded and clears the
+// inputs.
 func (m *mixer) update(bit int) {
 	err := (int32(bit)<<12 - m.pr) * 7
 	w := m.w[m.set*m.n : m.set*m.n+m.n]
 	for i := 0; i < m.k; i++ {
 		w[i] += (m.x[i]*err + 1<<(m.shift-1)) >> m.shift
+	}
+	if m.alt >= 0 {
+		err := (int32(bit)<<12 - m.prAlt) * 7
+		w := m.w[m.alt*m.n : m.alt*m.n+m.n]
+		for i := 0; i < m.k; i++ {
+			if i != m.skip {
+				w[i] += (m.x[i]*err + 1<<(m.shift-1)) >> m.shift
+			}
+		}
+		m.alt = -1
 	}
 	m.k = 0
 }
@@ -218,13 +243,19 @@ func (pm *payloadModel) code(k *coder, t *mqttTrack, dir uint32, v byte, nn *neu
 			pm.mx.add(2048)
 		}
 		p := pm.mx.mix(set)
+		var alt int32
+		if nn != nil {
+			// The weights without the LSTM learn on these bits too, so that they are ready
+			// when the LSTM sits out, and say what the LSTM saves.
+			alt = pm.mx.mixAlt(set-48, payInputs-1)
+		}
 		b := k.bitP(p, int(v>>uint(i))&1)
 		if k.err != nil {
 			pm.mx.k = 0
 			return 0
 		}
 		if nn != nil {
-			nn.gain += bitCost(pm.mx.without(payInputs-1), b) - bitCost(p, b)
+			nn.gain += bitCost(alt, b) - bitCost(p, b)
 		}
 		pm.mx.update(b)
 		for j := range pm.cur {

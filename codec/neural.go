@@ -25,10 +25,11 @@ import (
 // The LSTM costs far more time per byte than the context models, and where they already
 // predict well, or where no model can (random or encrypted payloads), it gains little: it
 // sits out the packets whose body is longer than maxNeural, and those of a flow where it saved
-// less than 1/minGain bit a body byte over the flow's last few hundred body bytes (the saving
-// of a bit being its cost under the mixer less its cost under the mixer without the LSTM's
-// input, in integer 1/256 bits), but for one packet in probeEvery, which keeps the measure
-// current. The packets it sits out do not step its state. All of this is integer bookkeeping
+// less than 1/minGain bit a body byte over the flow's last few hundred body bytes, but for one
+// packet in probeEvery, which keeps the measure current. The saving of a bit is its cost
+// under the shadow mixer, weights that mix the same inputs but the LSTM's and learn on the
+// same bits (those that code when the LSTM sits out), less its cost under the mixer, in
+// integer 1/256 bits. The packets it sits out do not step its state. All of this is integer bookkeeping
 // that the decoder repeats.
 type neural struct {
 	store *dataset.Store
@@ -43,10 +44,10 @@ const storeCap = 256
 // The rules for the packets the LSTM sits out.
 const (
 	maxNeural  = 4096 // longest body the LSTM predicts
-	probeEvery = 8    // packets of a flow where the LSTM gains little, one of which it predicts
+	probeEvery = 16   // packets of a flow where the LSTM gains little, one of which it predicts
 	minTrials  = 64   // body bytes predicted before a flow can be judged
 	maxTrials  = 512  // counts are halved beyond
-	minGain    = 32   // the LSTM must save 1/minGain bit a body byte
+	minGain    = 16   // the LSTM must save 1/minGain bit a body byte
 )
 
 // neuralFlow is what the neural model keeps of one direction of a conversation.
