@@ -33,7 +33,7 @@ import (
 // ModelVersion numbers the models of this package: any change to them that changes the coded
 // bits increments it, so that a file is never decoded with models other than those that coded
 // it.
-const ModelVersion = 5
+const ModelVersion = 6
 
 // ModelID returns the identifier of this package's models, which .mqz headers carry: the
 // SHA-256 of their name and version.
@@ -41,14 +41,19 @@ func ModelID() [32]byte {
 	return sha256.Sum256([]byte(fmt.Sprintf("mqzip codec context models v%d", ModelVersion)))
 }
 
-// Encoder codes the blocks of a capture.
+// Encoder codes the blocks of one segment of a capture.
 type Encoder struct{ s *state }
 
-// NewEncoder returns an Encoder that codes through c.
-func NewEncoder(c arith.MessageCoder) *Encoder {
+// NewEncoder returns an Encoder that codes one segment through c, with fresh models: it codes
+// ctx first, the Context of the capture's blocks before the segment (the zero Context for the
+// first segment), so that the segment can be decoded on its own.
+func NewEncoder(c arith.MessageCoder, ctx Context) *Encoder {
 	s := newState()
 	s.enc = true
 	s.k.c = c
+	ctx = ctx.Clone()
+	s.codeContext(ctx, 0)
+	s.setContext(ctx)
 	return &Encoder{s: s}
 }
 
@@ -64,24 +69,38 @@ func (e *Encoder) Stats() Stats {
 }
 
 // Block codes one block of the given kind with its exact bytes. The block is left as it was.
+// KindEnd ends the segment.
 func (e *Encoder) Block(kind Kind, raw []byte) error {
 	e.s.block(kind, raw)
 	return e.s.k.err
 }
 
-// Decoder decodes the blocks that an Encoder coded.
+// Context returns the Context after the blocks coded so far.
+func (e *Encoder) Context() Context { return e.s.ctx.Clone() }
+
+// Decoder decodes the blocks of a segment that an Encoder coded.
 type Decoder struct{ s *state }
 
-// NewDecoder returns a Decoder that reads through c.
-func NewDecoder(c arith.MessageCoder) *Decoder {
+// NewDecoder returns a Decoder of one segment read through c: it decodes the segment's
+// starting Context at once. offset is the input offset at which the segment starts (the
+// capture bytes before it), which bounds the Context a valid stream can hold.
+func NewDecoder(c arith.MessageCoder, offset int64) (*Decoder, error) {
 	s := newState()
 	s.k.c = c
-	return &Decoder{s: s}
+	s.setContext(s.codeContext(Context{}, offset/minIDB))
+	if s.k.err != nil {
+		return nil, s.k.err
+	}
+	return &Decoder{s: s}, nil
 }
 
-// Block decodes the next block: its kind (KindEnd at the end) and bytes, valid until the next
-// call.
+// Block decodes the next block: its kind (KindEnd at the end of the segment) and bytes, valid
+// until the next call.
 func (d *Decoder) Block() (Kind, []byte, error) {
 	k, b := d.s.block(0, nil)
 	return k, b, d.s.k.err
 }
+
+// Context returns the Context after the blocks decoded so far: right after NewDecoder, the
+// segment's starting Context.
+func (d *Decoder) Context() Context { return d.s.ctx.Clone() }

@@ -67,15 +67,12 @@ type state struct {
 	prevT      uint64 // time of the previous pcap record, in its units
 	lastNb     uint8
 
-	order    binary.ByteOrder // of the current section
-	nano     bool
-	link     uint32 // pcap link type
-	ngLinks  []uint32
+	ctx      Context          // the structural facts of the blocks so far
+	order    binary.ByteOrder // ctx's byte order (of the pcap file or the current section)
 	prevKind uint32
 	prevSym  uint32
 	enc      bool // encoding: the block buffers hold the input
 
-	modified          bool // Kuznetzov's modified pcap: 24-byte record headers
 	prevIface         uint32
 	prevSec, prevFrac uint32
 	prevCap           uint32
