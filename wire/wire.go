@@ -463,13 +463,18 @@ func ReadIndex(r io.ReaderAt, size int64) (Header, []IndexEntry, Trailer, error)
 	if t.Segments < 0 || int64(t.Segments) > room/(8+SegmentHeaderLen+5) {
 		return h, nil, t, &CorruptError{Offset: size - TrailerLen, What: "trailer", Err: fmt.Errorf("%w: %d segments in a file of %d bytes", ErrFormat, t.Segments, size)}
 	}
-	ib := make([]byte, 8*t.Segments+TrailerLen)
-	at := size - int64(len(ib))
-	if _, err := r.ReadAt(ib, at); err != nil {
+	// The end mark, then the index and the trailer.
+	ib := make([]byte, SegmentHeaderLen+8*t.Segments+TrailerLen)
+	at := size - int64(len(ib)) + SegmentHeaderLen
+	if _, err := r.ReadAt(ib, at-SegmentHeaderLen); err != nil {
 		return h, nil, t, fmt.Errorf("wire: reading the index: %w", unexpected(err))
 	}
+	end, ib := ib[:SegmentHeaderLen], ib[SegmentHeaderLen:]
 	if binary.LittleEndian.Uint32(ib[len(ib)-4:]) != Checksum(ib[:len(ib)-4]) {
 		return h, nil, t, &CorruptError{Offset: at, What: "index and trailer", Err: ErrChecksum}
+	}
+	if string(end) != string(segmentHeader(0, 0, 0)) {
+		return h, nil, t, &CorruptError{Offset: at - SegmentHeaderLen, What: "end mark", Err: fmt.Errorf("%w: not where the index says", ErrFormat)}
 	}
 	es := make([]IndexEntry, t.Segments)
 	off, start := int64(HeaderLen), int64(0)
