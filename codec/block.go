@@ -27,7 +27,7 @@ var pcapTemplate = []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 
 // need makes b at least n bytes long: on the decoder it appends zeros to be decoded into; on
 // the encoder the block must already hold them.
 func (s *state) need(b []byte, n int) ([]byte, bool) {
-	if n < 0 || n > MaxBlock {
+	if n < 0 || n > MaxBlock || !s.enc && n > s.maxBlock {
 		s.k.fail(errCorrupt("block length %d out of range", n))
 		return b, false
 	}

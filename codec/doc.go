@@ -94,6 +94,11 @@ func NewDecoder(c arith.MessageCoder, offset int64) (*Decoder, error) {
 	return &Decoder{s: s}, nil
 }
 
+// Limit makes the next blocks fail as corrupt if they claim more than n bytes (n ≤ MaxBlock):
+// the decoder of a segment passes what remains of the segment's length, so that a damaged
+// length fails before its bytes are allocated and decoded.
+func (d *Decoder) Limit(n int) { d.s.maxBlock = min(n, MaxBlock) }
+
 // Block decodes the next block: its kind (KindEnd at the end of the segment) and bytes, valid
 // until the next call.
 func (d *Decoder) Block() (Kind, []byte, error) {

@@ -72,6 +72,7 @@ type state struct {
 	prevKind uint32
 	prevSym  uint32
 	enc      bool // encoding: the block buffers hold the input
+	maxBlock int  // decoding: the largest block the next one may be
 
 	prevIface         uint32
 	prevSec, prevFrac uint32
@@ -86,17 +87,18 @@ type state struct {
 
 func newState() *state {
 	return &state{
-		bytes:   newByteModels(13, 255),
-		generic: newByteModels(14, 60),
-		pay:     newPayloadModel(14),
-		hit:     newSymModel(1, 4096),
-		kinds:   newSymModel(3, 8),
-		flowSym: newSymModel(4, 16),
-		tsBits:  newSymModel(7, 11*66*2+2),
-		newKey:  newSymModel(3, 8),
-		order:   binary.LittleEndian,
-		flows:   newFlowTable(),
-		hostIDs: map[[4]byte]uint16{},
+		bytes:    newByteModels(13, 255),
+		generic:  newByteModels(14, 60),
+		pay:      newPayloadModel(14),
+		hit:      newSymModel(1, 4096),
+		kinds:    newSymModel(3, 8),
+		flowSym:  newSymModel(4, 16),
+		tsBits:   newSymModel(7, 11*66*2+2),
+		newKey:   newSymModel(3, 8),
+		order:    binary.LittleEndian,
+		flows:    newFlowTable(),
+		hostIDs:  map[[4]byte]uint16{},
+		maxBlock: MaxBlock,
 	}
 }
 

@@ -227,11 +227,12 @@ type job struct {
 
 // DecodeSegment decodes one segment on its own (wire.ReadSegmentAt reads one from a file
 // without reading those before it) and checks it against its length and CRC. The caller
-// checks the file's header with CheckHeader first.
+// checks the file's header with CheckHeader first. When the check fails (ErrMismatch), it
+// returns the bytes decoded too.
 func DecodeSegment(seg wire.Segment) ([]byte, error) {
 	j := &job{seg: seg}
 	if err := j.decode(new(atomic.Bool)); err != nil {
-		return nil, fmt.Errorf("decoder: segment %d (capture offset %d): %w", seg.Index, seg.Start, err)
+		return j.out, fmt.Errorf("decoder: segment %d (capture offset %d): %w", seg.Index, seg.Start, err)
 	}
 	return j.out, nil
 }
@@ -245,11 +246,12 @@ func (j *job) decode(canceled *atomic.Bool) error {
 		return err
 	}
 	j.start = dec.Context()
-	out := make([]byte, 0, seg.Size)
+	out := make([]byte, 0, min(seg.Size, 2*len(seg.Coded)+64<<10)) // grown by append past that
 	for {
 		if canceled.Load() {
 			return errCanceled
 		}
+		dec.Limit(seg.Size - len(out))
 		kind, b, err := dec.Block()
 		if err != nil {
 			return fmt.Errorf("after %d bytes restored: %w", len(out), err)
@@ -274,6 +276,7 @@ func (j *job) decode(canceled *atomic.Bool) error {
 		return fmt.Errorf("%w: %d coded bytes after the end of the segment", wire.ErrFormat, d)
 	}
 	if len(out) != seg.Size || wire.Checksum(out) != seg.CRC {
+		j.out = out
 		return fmt.Errorf("%w: %d bytes with CRC %08x, the segment had %d bytes with CRC %08x", ErrMismatch, len(out), wire.Checksum(out), seg.Size, seg.CRC)
 	}
 	j.end = dec.Context()

@@ -11,7 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mqzip/mqzip/encoder"
 	"github.com/mqzip/mqzip/internal/testcaps"
+	"github.com/mqzip/mqzip/wire"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden .mqz files in testdata/golden")
@@ -25,12 +27,14 @@ var goldens = []struct {
 	name    string // file name under testdata/golden, without .mqz
 	capture string // bundled capture (testcaps.Find)
 	cut     int    // bytes cut off the end of the capture
+	size    int    // segment size (0: the default)
 	what    string
 }{
-	{"ping", "suricata-verify/mqtt-ping_input.pcap", 0, "pcap, microseconds, Ethernet"},
-	{"raw-ipv4", "arkime/hist-5a6afada__mqtt_synthetic.pcap", 0, "pcap, link type 228 (raw IPv4)"},
-	{"pcapng", "misc/verimqtt-mqtt.pcapng", 0, "pcapng"},
-	{"cut", "suricata-verify/mqtt-ping_input.pcap", 7, "malformed: last record cut short, coded as opaque bytes"},
+	{"ping", "suricata-verify/mqtt-ping_input.pcap", 0, 0, "pcap, microseconds, Ethernet"},
+	{"raw-ipv4", "arkime/hist-5a6afada__mqtt_synthetic.pcap", 0, 0, "pcap, link type 228 (raw IPv4)"},
+	{"pcapng", "misc/verimqtt-mqtt.pcapng", 0, 0, "pcapng"},
+	{"cut", "suricata-verify/mqtt-ping_input.pcap", 7, 0, "malformed: last record cut short, coded as opaque bytes"},
+	{"segments", "misc/verimqtt-mqtt.pcapng", 0, wire.MinSegmentSize, "pcapng in 3 segments of 4 KiB"},
 }
 
 // goldenInput returns the capture bytes of golden g.
@@ -50,7 +54,8 @@ func subject(tb testing.TB, name string) (mqz, capture []byte) {
 	for _, g := range goldens {
 		if g.name == name {
 			capture = goldenInput(tb, g.capture, g.cut)
-			return encode(tb, capture), capture
+			mqz, _ = encodeStats(tb, capture, encoder.Config{SegmentSize: g.size})
+			return mqz, capture
 		}
 	}
 	tb.Fatalf("no golden capture %q", name)
@@ -83,7 +88,10 @@ func TestGolden(t *testing.T) {
 	var sums strings.Builder
 	for _, g := range goldens {
 		in := goldenInput(t, g.capture, g.cut)
-		got, st := encodeStats(t, in)
+		got, st := encodeStats(t, in, encoder.Config{SegmentSize: g.size})
+		if g.size != 0 && st.Segments < 2 {
+			t.Errorf("%s: %d segment(s): the golden file is to pin a file of several", g.name, st.Segments)
+		}
 		if opaque := st.Opaque > 0; opaque != (g.cut > 0) {
 			t.Errorf("%s: %d bytes coded as opaque (%v)", g.name, st.Opaque, st.Reason)
 		}
