@@ -7,6 +7,12 @@
 // encoder it writes the value it is given, on the decoder it returns the value it reads, and
 // both then update the same models with it.
 //
+// An Encoder or Decoder codes one segment: a run of whole blocks that package encoder cuts
+// from the capture by input size, each coded with fresh models so that segments can be coded
+// and decoded in parallel. A segment's stream starts with its Context, the structural facts of
+// the blocks before it (byte order, timestamp resolution, link types: see Context), and ends
+// with KindEnd; so it decodes on its own, given only its bytes and its input offset.
+//
 // The models are integer-only and structure-aware. Fields that can be predicted are coded as
 // "equals the prediction" flags with the difference coded only when the flag is off:
 // timestamps against the previous one, lengths against the lengths that other headers imply,
