@@ -70,7 +70,7 @@ func TestContext(t *testing.T) {
 		var c codec.Context
 		var coded bytes.Buffer
 		ae := arith.NewEncoder(&coded)
-		enc := codec.NewEncoder(ae, codec.Context{})
+		enc := codec.NewEncoder(ae, codec.Context{}, nil)
 		for i, b := range tc.blocks {
 			c.Observe(b.kind, b.raw)
 			if err := enc.Block(b.kind, b.raw); err != nil {
@@ -86,14 +86,14 @@ func TestContext(t *testing.T) {
 		// A segment that starts with c.
 		coded.Reset()
 		ae = arith.NewEncoder(&coded)
-		enc = codec.NewEncoder(ae, c)
+		enc = codec.NewEncoder(ae, c, nil)
 		if err := enc.Block(codec.KindEnd, nil); err != nil {
 			t.Fatal(err)
 		}
 		if err := ae.Close(); err != nil {
 			t.Fatal(err)
 		}
-		dec, err := codec.NewDecoder(arith.NewDecoder(bytes.NewReader(coded.Bytes())), 1<<20)
+		dec, err := codec.NewDecoder(arith.NewDecoder(bytes.NewReader(coded.Bytes())), 1<<20, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -106,7 +106,7 @@ func TestContext(t *testing.T) {
 		t.Logf("%-36s %+v: %d coded bytes", tc.name, c, coded.Len())
 		// A decoder refuses more interfaces than the bytes before the segment can hold.
 		if n := len(c.Interfaces); n > 0 {
-			_, err := codec.NewDecoder(arith.NewDecoder(bytes.NewReader(coded.Bytes())), int64(20*n-1))
+			_, err := codec.NewDecoder(arith.NewDecoder(bytes.NewReader(coded.Bytes())), int64(20*n-1), nil)
 			if !errors.Is(err, codec.ErrCorrupt) {
 				t.Errorf("%s: %d interfaces after %d bytes: %v", tc.name, n, 20*n-1, err)
 			}

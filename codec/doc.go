@@ -50,11 +50,12 @@ func ModelID() [32]byte {
 // Encoder codes the blocks of one segment of a capture.
 type Encoder struct{ s *state }
 
-// NewEncoder returns an Encoder that codes one segment through c, with fresh models: it codes
-// ctx first, the Context of the capture's blocks before the segment (the zero Context for the
-// first segment), so that the segment can be decoded on its own.
-func NewEncoder(c arith.MessageCoder, ctx Context) *Encoder {
-	s := newState()
+// NewEncoder returns an Encoder that codes one segment through c, with fresh models (their
+// tables from pool, which may be nil): it codes ctx first, the Context of the capture's blocks
+// before the segment (the zero Context for the first segment), so that the segment can be
+// decoded on its own.
+func NewEncoder(c arith.MessageCoder, ctx Context, pool *Pool) *Encoder {
+	s := newState(pool)
 	s.enc = true
 	s.k.c = c
 	ctx = ctx.Clone()
@@ -84,14 +85,19 @@ func (e *Encoder) Block(kind Kind, raw []byte) error {
 // Context returns the Context after the blocks coded so far.
 func (e *Encoder) Context() Context { return e.s.ctx.Clone() }
 
+// Release hands the Encoder's model tables back to its Pool, if any, for the Encoders and
+// Decoders made after it; the Encoder must not be used after.
+func (e *Encoder) Release() { e.s.release() }
+
 // Decoder decodes the blocks of a segment that an Encoder coded.
 type Decoder struct{ s *state }
 
-// NewDecoder returns a Decoder of one segment read through c: it decodes the segment's
-// starting Context at once. offset is the input offset at which the segment starts (the
-// capture bytes before it), which bounds the Context a valid stream can hold.
-func NewDecoder(c arith.MessageCoder, offset int64) (*Decoder, error) {
-	s := newState()
+// NewDecoder returns a Decoder of one segment read through c, with fresh models (their tables
+// from pool, which may be nil): it decodes the segment's starting Context at once. offset is
+// the input offset at which the segment starts (the capture bytes before it), which bounds the
+// Context a valid stream can hold.
+func NewDecoder(c arith.MessageCoder, offset int64, pool *Pool) (*Decoder, error) {
+	s := newState(pool)
 	s.k.c = c
 	s.setContext(s.codeContext(Context{}, offset/minIDB))
 	if s.k.err != nil {
@@ -115,3 +121,7 @@ func (d *Decoder) Block() (Kind, []byte, error) {
 // Context returns the Context after the blocks decoded so far: right after NewDecoder, the
 // segment's starting Context.
 func (d *Decoder) Context() Context { return d.s.ctx.Clone() }
+
+// Release hands the Decoder's model tables back to its Pool, if any, for the Encoders and
+// Decoders made after it; the Decoder must not be used after.
+func (d *Decoder) Release() { d.s.release() }

@@ -123,10 +123,10 @@ type payloadModel struct {
 
 const nPayCtx = 4
 
-func newPayloadModel(slotBits uint) *payloadModel {
+func newPayloadModel(slotBits uint, pool *Pool) *payloadModel {
 	pm := &payloadModel{mx: newMixer(nPayCtx+1, 48, 14), limit: 60}
 	for i := range pm.tabs {
-		pm.tabs[i] = newByteModels(slotBits, 60)
+		pm.tabs[i] = newByteModels(slotBits, 60, pool)
 	}
 	return pm
 }

@@ -85,11 +85,11 @@ type state struct {
 	cov []bool // frame bytes coded so far
 }
 
-func newState() *state {
+func newState(pool *Pool) *state {
 	return &state{
-		bytes:    newByteModels(13, 255),
-		generic:  newByteModels(14, 60),
-		pay:      newPayloadModel(14),
+		bytes:    newByteModels(13, 255, pool),
+		generic:  newByteModels(14, 60, pool),
+		pay:      newPayloadModel(14, pool),
 		hit:      newSymModel(1, 4096),
 		kinds:    newSymModel(3, 8),
 		flowSym:  newSymModel(4, 16),
@@ -99,6 +99,15 @@ func newState() *state {
 		flows:    newFlowTable(),
 		hostIDs:  map[[4]byte]uint16{},
 		maxBlock: MaxBlock,
+	}
+}
+
+// release hands the state's large tables back to its pool; s must not be used after.
+func (s *state) release() {
+	s.bytes.release()
+	s.generic.release()
+	for _, t := range s.pay.tabs {
+		t.release()
 	}
 }
 

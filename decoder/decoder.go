@@ -66,13 +66,16 @@ type Reader struct {
 	conc     int
 	size     int // the header's segment size
 	queue    []*job
-	wireErr  error // what the container said after the segments queued (io.EOF at its end)
-	prev     *job  // the segment read before
-	buf      []byte
-	n        int64 // bytes restored
+	wireErr  error    // what the container said after the segments queued (io.EOF at its end)
+	prev     *job     // the segment read before
+	buf      []byte   // what remains to be read of the current segment's bytes
+	cur      []byte   // all of them
+	free     [][]byte // buffers of segments read, for the next ones
+	n        int64    // bytes restored
 	crc      uint32
 	err      error
 	canceled atomic.Bool
+	models   codec.Pool // the model tables of decoded segments, for the next ones
 }
 
 // NewReader checks the header of the .mqz stream r and returns a Reader of the capture.
@@ -143,6 +146,22 @@ func (r *Reader) WriteTo(w io.Writer) (int64, error) {
 	}
 }
 
+// buffer returns an empty buffer for n decoded bytes, reusing one of a segment read if it is
+// large enough. (n is within the limit; the pages of a new buffer are not touched until
+// written.)
+func (r *Reader) buffer(n int) []byte {
+	for i, b := range r.free {
+		if cap(b) >= n {
+			r.free = append(r.free[:i], r.free[i+1:]...)
+			return b[:0]
+		}
+	}
+	if len(r.free) > 0 {
+		r.free = r.free[1:] // too small: let it go
+	}
+	return make([]byte, 0, n)
+}
+
 // fill starts decoding segments until conc are in flight or the container has none left.
 func (r *Reader) fill() {
 	for len(r.queue) < r.conc && r.wireErr == nil {
@@ -151,11 +170,11 @@ func (r *Reader) fill() {
 			r.wireErr = err
 			return
 		}
-		j := &job{seg: seg, done: make(chan struct{})}
+		j := &job{seg: seg, done: make(chan struct{}), out: r.buffer(seg.Size)}
 		r.queue = append(r.queue, j)
 		go func() {
 			defer close(j.done)
-			j.err = j.decode(&r.canceled)
+			j.err = j.decode(&r.canceled, &r.models)
 		}()
 	}
 }
@@ -181,7 +200,10 @@ func (r *Reader) next() error {
 	}
 	r.n += int64(len(j.out))
 	r.crc = wire.UpdateChecksum(r.crc, j.out)
-	r.buf = j.out
+	if r.cur != nil { // read to its end: the next segments may decode into it
+		r.free = append(r.free, r.cur)
+	}
+	r.buf, r.cur = j.out, j.out
 	j.out = nil
 	r.prev = j
 	r.fill() // decode the next segments while this one is read
@@ -231,22 +253,26 @@ type job struct {
 // returns the bytes decoded too.
 func DecodeSegment(seg wire.Segment) ([]byte, error) {
 	j := &job{seg: seg}
-	if err := j.decode(new(atomic.Bool)); err != nil {
+	if err := j.decode(new(atomic.Bool), nil); err != nil {
 		return j.out, fmt.Errorf("decoder: segment %d (capture offset %d): %w", seg.Index, seg.Start, err)
 	}
 	return j.out, nil
 }
 
 // decode decodes the segment's blocks and checks them.
-func (j *job) decode(canceled *atomic.Bool) error {
+func (j *job) decode(canceled *atomic.Bool, pool *codec.Pool) error {
 	seg := j.seg
 	ad := arith.NewDecoder(bytes.NewReader(seg.Coded))
-	dec, err := codec.NewDecoder(ad, seg.Start)
+	dec, err := codec.NewDecoder(ad, seg.Start, pool)
 	if err != nil {
 		return err
 	}
+	defer dec.Release()
 	j.start = dec.Context()
-	out := make([]byte, 0, min(seg.Size, 2*len(seg.Coded)+64<<10)) // grown by append past that
+	out := j.out[:0]
+	if cap(out) < seg.Size {
+		out = make([]byte, 0, seg.Size) // within the limit; pages untouched until written
+	}
 	for {
 		if canceled.Load() {
 			return errCanceled

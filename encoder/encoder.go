@@ -254,6 +254,7 @@ type pipeline struct {
 	free     [][]byte
 	canceled atomic.Bool
 	bits     codec.Stats
+	models   codec.Pool // the model tables of coded segments, for the next ones
 }
 
 // buffer returns an empty buffer for a segment's bytes, reusing those of written segments.
@@ -277,7 +278,7 @@ func (p *pipeline) submit(seg *segment) error {
 	p.queue = append(p.queue, j)
 	go func() {
 		defer close(j.done)
-		j.err = j.code(&p.canceled, p.stats)
+		j.err = j.code(&p.canceled, p.stats, &p.models)
 	}()
 	return nil
 }
@@ -320,10 +321,11 @@ func (p *pipeline) abort() {
 }
 
 // code codes the segment: its Context, its blocks, the end of the segment.
-func (j *job) code(canceled *atomic.Bool, measure bool) error {
+func (j *job) code(canceled *atomic.Bool, measure bool, pool *codec.Pool) error {
 	seg := j.seg
 	ae := arith.NewEncoder(&j.coded)
-	enc := codec.NewEncoder(ae, seg.ctx)
+	enc := codec.NewEncoder(ae, seg.ctx, pool)
+	defer enc.Release()
 	if measure {
 		enc.Measure()
 	}
