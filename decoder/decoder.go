@@ -44,7 +44,7 @@ type Config struct {
 	// wire.MaxSegment, the largest a file can hold); larger ones fail with wire.ErrLimit. An
 	// encoder cuts segments at the size its header records, but a single block (a packet of
 	// up to 64 MiB) may make a segment larger. The Reader's memory is about (Concurrency+1)
-	// × 3 × MaxSegment at most, plus the models (some tens of MB a goroutine).
+	// × 3 × MaxSegment at most, plus the models (up to 88 MiB a goroutine).
 	MaxSegment int
 }
 
