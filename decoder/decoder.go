@@ -127,6 +127,7 @@ func (r *Reader) WriteTo(w io.Writer) (int64, error) {
 			total += int64(n)
 			r.buf = r.buf[n:]
 			if err != nil {
+				r.err = err
 				r.canceled.Store(true)
 				return total, err
 			}

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mqzip/mqzip/capture"
 	"github.com/mqzip/mqzip/codec"
@@ -356,5 +359,80 @@ func TestSeek(t *testing.T) {
 			}
 		}
 		t.Logf("%-30s %6d bytes in %2d segments, each decoded on its own", name, len(in), len(es))
+	}
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// blockedWriter blocks every Write until release is closed.
+type blockedWriter struct {
+	release chan struct{}
+	w       bytes.Buffer
+}
+
+func (b *blockedWriter) Write(p []byte) (int, error) {
+	<-b.release
+	return b.w.Write(p)
+}
+
+// TestBoundedReadAhead checks that neither side reads far ahead of the other end: an encoder
+// whose output is blocked stops reading its input, and a decoder whose output is not read
+// stops reading its .mqz, once Concurrency+1 segments are in flight (and the 64 KiB buffers
+// of the reader and writer are full). The input is 4 MiB of random bytes, coded as opaque
+// blocks of 64 KiB, one a segment, which compress to about as much: so nothing hides in
+// a buffer of compressed bytes.
+func TestBoundedReadAhead(t *testing.T) {
+	in := make([]byte, 4<<20)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range in {
+		in[i] = byte(rng.Uint32())
+	}
+	const conc, bound = 2, 1 << 20 // (2+1) segments of 64 KiB, the buffers, much slack
+	cr := &countingReader{r: bytes.NewReader(in)}
+	bw := &blockedWriter{release: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := encoder.EncodeConfig(bw, cr, encoder.Config{SegmentSize: wire.MinSegmentSize, Concurrency: conc})
+		done <- err
+	}()
+	time.Sleep(500 * time.Millisecond)
+	if n := cr.n.Load(); n > bound {
+		t.Errorf("encoder with its output blocked: %d of %d input bytes read", n, len(in))
+	} else {
+		t.Logf("encoder with its output blocked: %d of %d input bytes read", n, len(in))
+	}
+	close(bw.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mqz := bw.w.Bytes()
+	cr = &countingReader{r: bytes.NewReader(mqz)}
+	r, err := decoder.NewReaderConfig(cr, decoder.Config{Concurrency: conc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make([]byte, 1)
+	if _, err := io.ReadFull(r, first); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if n := cr.n.Load(); n > bound {
+		t.Errorf("decoder whose output is not read: %d of %d bytes read", n, len(mqz))
+	} else {
+		t.Logf("decoder whose output is not read: %d of %d bytes read", n, len(mqz))
+	}
+	rest, err := io.ReadAll(r)
+	if err != nil || !bytes.Equal(append(first, rest...), in) {
+		t.Fatalf("round trip: %v", err)
 	}
 }

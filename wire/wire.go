@@ -93,6 +93,7 @@ type CorruptError struct {
 	Err    error
 }
 
+// Error says where the file is corrupt and how.
 func (e *CorruptError) Error() string {
 	return fmt.Sprintf("wire: offset %d: %s: %v", e.Offset, e.What, e.Err)
 }
