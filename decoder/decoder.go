@@ -60,7 +60,9 @@ func CheckHeader(h wire.Header) error {
 	return nil
 }
 
-// Reader is an io.Reader of the capture restored from a .mqz stream.
+// Reader is an io.Reader (and io.WriterTo) of the capture restored from a .mqz stream. It
+// decodes segments on goroutines of its own; a Reader dropped before its end leaves them to
+// finish the segments they hold, and they stop at the next block once it has failed.
 type Reader struct {
 	wr       *wire.Reader
 	conc     int
