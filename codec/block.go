@@ -27,7 +27,7 @@ var pcapTemplate = []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 
 // need makes b at least n bytes long: on the decoder it appends zeros to be decoded into; on
 // the encoder the block must already hold them.
 func (s *state) need(b []byte, n int) ([]byte, bool) {
-	if n < 0 || n > MaxBlock {
+	if n < 0 || n > MaxBlock || !s.enc && n > s.maxBlock {
 		s.k.fail(errCorrupt("block length %d out of range", n))
 		return b, false
 	}
@@ -97,21 +97,14 @@ func (s *state) pcapHeader(b []byte) []byte {
 	}
 	s.cov = append(s.cov[:0], make([]bool, 24)...)
 	s.tbytes(fFileHeader, b, 0, 24, pcapTemplate)
-	switch binary.LittleEndian.Uint32(b) {
-	case 0xa1b2c3d4, 0xa1b23c4d, 0xa1b2cd34:
-		s.order = binary.LittleEndian
-	default:
-		s.order = binary.BigEndian
-	}
-	s.nano = s.order.Uint32(b) == 0xa1b23c4d
-	s.link = s.order.Uint32(b[20:]) & 0xffff
-	s.modified = s.order.Uint32(b) == 0xa1b2cd34
+	s.ctx.pcapHeader(b)
+	s.setContext(s.ctx)
 	return b
 }
 
 func (s *state) pcapRecord(b []byte) []byte {
 	hl := 16
-	if s.modified {
+	if s.ctx.Modified {
 		hl = 24
 	}
 	b, ok := s.need(b, hl)
@@ -122,7 +115,7 @@ func (s *state) pcapRecord(b []byte) []byte {
 	if s.enc && len(b) >= hl {
 		data = b[hl:]
 	}
-	sym := s.flowSymbol(data, s.link)
+	sym := s.flowSymbol(data, uint32(s.ctx.Link))
 	s.pcapTime(b, sym)
 	capLen := s.ord(fCapLen, b, 8, 4, uint64(s.predCap(sym)))
 	if capLen > MaxBlock {
@@ -138,7 +131,7 @@ func (s *state) pcapRecord(b []byte) []byte {
 	if b, ok = s.need(b, hl+int(capLen)); !ok {
 		return b
 	}
-	s.frame(b[hl:hl+int(capLen)], s.link, sym)
+	s.frame(b[hl:hl+int(capLen)], uint32(s.ctx.Link), sym)
 	return b
 }
 
@@ -148,16 +141,12 @@ func (s *state) ngBlock(b []byte) []byte {
 		return b
 	}
 	typ := uint32(s.ord(fNgType, b, 0, 4, 6))
-	if typ == 0x0a0d0d0a {
+	if typ == ngSHB {
 		// A section header: its byte-order magic decides how to read its length.
 		s.cov = append(s.cov[:0], make([]bool, 12)...)
 		s.tbytes(fNgLen, b, 4, 8, []byte{0x1c, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a})
-		if binary.LittleEndian.Uint32(b[8:]) == 0x1a2b3c4d {
-			s.order = binary.LittleEndian
-		} else {
-			s.order = binary.BigEndian
-		}
-		s.ngLinks = s.ngLinks[:0]
+		s.ctx.section(b)
+		s.setContext(s.ctx)
 		return s.ngBody(b, int(s.order.Uint32(b[4:])), 12)
 	}
 	if typ != 6 {
@@ -166,8 +155,8 @@ func (s *state) ngBlock(b []byte) []byte {
 			return b
 		}
 		b = s.ngBody(b, total, 8)
-		if typ == 1 && total >= 20 {
-			s.ngLinks = append(s.ngLinks, uint32(s.order.Uint16(b[8:])))
+		if typ == 1 && total >= minIDB {
+			s.ctx.iface(b)
 		}
 		return b
 	}
@@ -178,8 +167,8 @@ func (s *state) ngBlock(b []byte) []byte {
 	iface := s.ord(fNgIface, b, 8, 4, uint64(s.prevIface))
 	s.prevIface = uint32(iface)
 	link := uint32(0xffffffff)
-	if iface < uint64(len(s.ngLinks)) {
-		link = s.ngLinks[iface]
+	if iface < uint64(len(s.ctx.Interfaces)) {
+		link = uint32(s.ctx.Interfaces[iface])
 	}
 	var data []byte
 	if s.enc && len(b) >= 28 {
@@ -262,7 +251,7 @@ func (s *state) predCap(sym uint32) uint32 {
 // when its fraction is in range (the usual case), else as its two raw fields.
 func (s *state) pcapTime(b []byte, sym uint32) {
 	unit := uint64(1e6)
-	if s.nano {
+	if s.ctx.Nano {
 		unit = 1e9
 	}
 	sec, frac := uint64(s.order.Uint32(b[0:])), uint64(s.order.Uint32(b[4:]))
@@ -280,7 +269,7 @@ func (s *state) pcapTime(b []byte, sym uint32) {
 	t = uint64(s.timeDelta(sym, int64(t-s.prevT))) + s.prevT
 	s.prevT = t
 	s.now = int64(t)
-	if !s.nano {
+	if !s.ctx.Nano {
 		s.now *= 1000
 	}
 	s.order.PutUint32(b[0:], uint32(t/unit))

@@ -36,7 +36,7 @@ func NewMessageModel(cfg MessageConfig) *MessageModel {
 	if cfg.MaxPacket <= 0 {
 		cfg.MaxPacket = 16 << 20
 	}
-	return &MessageModel{pay: newPayloadModel(cfg.SlotBits), max: cfg.MaxPacket}
+	return &MessageModel{pay: newPayloadModel(cfg.SlotBits, nil), max: cfg.MaxPacket}
 }
 
 // Code codes one complete MQTT packet sent in direction dir (0 or 1) through c and ends the

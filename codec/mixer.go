@@ -195,10 +195,10 @@ const nPayCtx = 4
 // byte, and the LSTM.
 const payInputs = nPayCtx + 2
 
-func newPayloadModel(slotBits uint) *payloadModel {
+func newPayloadModel(slotBits uint, pool *Pool) *payloadModel {
 	pm := &payloadModel{mx: newMixer(payInputs, 96, 14), limit: 60}
 	for i := range pm.tabs {
-		pm.tabs[i] = newByteModels(slotBits, 60)
+		pm.tabs[i] = newByteModels(slotBits, 60, pool)
 	}
 	return pm
 }

@@ -1,5 +1,7 @@
 package codec
 
+import "sync"
+
 // hash mixes context values into a table index (a multiplicative hash; integers only).
 func hash(vals ...uint32) uint32 {
 	h := uint32(0x9e3779b9)
@@ -16,19 +18,68 @@ type byteModels struct {
 	t     []bit
 	mask  uint32
 	limit uint8
+	pool  *Pool // where the table comes from and goes back to (nil: none)
 }
 
-func newByteModels(slotBits uint, limit uint8) *byteModels {
-	return &byteModels{mask: 1<<slotBits - 1, limit: limit}
+func newByteModels(slotBits uint, limit uint8, pool *Pool) *byteModels {
+	return &byteModels{mask: 1<<slotBits - 1, limit: limit, pool: pool}
 }
 
-// table returns the models, allocated on first use: a small input that never needs a table
-// (a capture without payload, say) does not pay for it.
+// table returns the models, allocated on first use (from the pool, if any): a small input
+// that never needs a table (a capture without payload, say) does not pay for it.
 func (m *byteModels) table() []bit {
 	if m.t == nil {
-		m.t = make([]bit, 256*(int(m.mask)+1))
+		m.t = m.pool.get(256 * (int(m.mask) + 1))
 	}
 	return m.t
+}
+
+// release hands the models' table back to the pool; m must not be used after.
+func (m *byteModels) release() {
+	if m.t != nil {
+		m.pool.put(m.t)
+		m.t = nil
+	}
+}
+
+// Pool recycles the model tables of finished segments for the Encoders and Decoders made after
+// them (88 MiB for a segment that uses every model): a recycled table is cleared, so it is
+// exactly a fresh one, and the garbage collector does not have to make room for a new one
+// every segment. The encoder and the decoder keep one for a capture, so it holds the tables
+// of as many segments as they code at once. It is safe for concurrent use; the zero Pool is
+// ready.
+type Pool struct {
+	mu   sync.Mutex
+	free map[int][][]bit
+}
+
+// get returns a cleared table of n models; p may be nil.
+func (p *Pool) get(n int) []bit {
+	if p != nil {
+		p.mu.Lock()
+		if l := p.free[n]; len(l) > 0 {
+			t := l[len(l)-1]
+			p.free[n] = l[:len(l)-1]
+			p.mu.Unlock()
+			clear(t)
+			return t
+		}
+		p.mu.Unlock()
+	}
+	return make([]bit, n)
+}
+
+// put keeps t for a later get; p may be nil.
+func (p *Pool) put(t []bit) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	if p.free == nil {
+		p.free = map[int][][]bit{}
+	}
+	p.free[len(t)] = append(p.free[len(t)], t)
+	p.mu.Unlock()
 }
 
 // code codes byte v in context ctx.

@@ -69,15 +69,13 @@ type state struct {
 	prevT      uint64 // time of the previous pcap record, in its units
 	lastNb     uint8
 
-	order    binary.ByteOrder // of the current section
-	nano     bool
-	link     uint32 // pcap link type
-	ngLinks  []uint32
+	ctx      Context          // the structural facts of the blocks so far
+	order    binary.ByteOrder // ctx's byte order (of the pcap file or the current section)
 	prevKind uint32
 	prevSym  uint32
 	enc      bool // encoding: the block buffers hold the input
+	maxBlock int  // decoding: the largest block the next one may be
 
-	modified          bool // Kuznetzov's modified pcap: 24-byte record headers
 	prevIface         uint32
 	prevSec, prevFrac uint32
 	prevCap           uint32
@@ -89,19 +87,29 @@ type state struct {
 	cov []bool // frame bytes coded so far
 }
 
-func newState() *state {
+func newState(pool *Pool) *state {
 	return &state{
-		bytes:   newByteModels(13, 255),
-		generic: newByteModels(14, 60),
-		pay:     newPayloadModel(14),
-		hit:     newSymModel(1, 4096),
-		kinds:   newSymModel(3, 8),
-		flowSym: newSymModel(4, 16),
-		tsBits:  newSymModel(7, 11*66*2+2),
-		newKey:  newSymModel(3, 8),
-		order:   binary.LittleEndian,
-		flows:   newFlowTable(),
-		hostIDs: map[[4]byte]uint16{},
+		bytes:    newByteModels(13, 255, pool),
+		generic:  newByteModels(14, 60, pool),
+		pay:      newPayloadModel(14, pool),
+		hit:      newSymModel(1, 4096),
+		kinds:    newSymModel(3, 8),
+		flowSym:  newSymModel(4, 16),
+		tsBits:   newSymModel(7, 11*66*2+2),
+		newKey:   newSymModel(3, 8),
+		order:    binary.LittleEndian,
+		flows:    newFlowTable(),
+		hostIDs:  map[[4]byte]uint16{},
+		maxBlock: MaxBlock,
+	}
+}
+
+// release hands the state's large tables back to its pool; s must not be used after.
+func (s *state) release() {
+	s.bytes.release()
+	s.generic.release()
+	for _, t := range s.pay.tabs {
+		t.release()
 	}
 }
 

@@ -3,16 +3,22 @@ package decoder_test
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"io"
+	"runtime"
+	"strings"
 	"testing"
 
+	"github.com/mqzip/mqzip/codec"
 	"github.com/mqzip/mqzip/decoder"
+	"github.com/mqzip/mqzip/encoder"
 	"github.com/mqzip/mqzip/wire"
 )
 
 // damaged are the golden captures whose .mqz files (as this build writes them) the corruption
-// tests damage: a small one and one of a few kB.
-var damaged = []string{"ping", "pcapng"}
+// tests damage: a small one, one of a few kB, and that one in several segments.
+var damaged = []string{"ping", "pcapng", "segments"}
 
 // picks returns the indices of the bits to decode in full out of nbits: a spread sample (see
 // -cases) plus the first and last bit of every region, so that each region is decoded.
@@ -91,7 +97,7 @@ func TestCodedStreamBitFlips(t *testing.T) {
 			orig, in := subject(t, name)
 			var bits []int // indices of the bits of the chunk data
 			for _, r := range layout(t, orig) {
-				if r.name == "chunk data" {
+				if r.name == "segment data" {
 					for i := 8 * r.off; i < 8*r.end; i++ {
 						bits = append(bits, i)
 					}
@@ -159,88 +165,135 @@ func TestTruncated(t *testing.T) {
 	}
 }
 
-// TestTwoChunks checks a .mqz file of more than one chunk (captures of JPEG payloads back to
-// back, after the first coded as opaque bytes, which compress little): it round-trips, and damage to the
-// second chunk, or a cut at each of its boundaries, fails after the first chunk decoded.
-func TestTwoChunks(t *testing.T) {
-	var in, orig []byte
-	for _, name := range []string{"suricata-verify/mqtt-midstream-split_mqtt-midstream-split.pcap",
-		"suricata-verify/mqtt-pub-rules_mqtt5_pub_jpeg.pcap", "suricata-verify/mqtt-connect-rules_mqtt5_pub_jpeg.pcap"} {
-		in = append(in, goldenInput(t, name, 0)...)
-		if orig = encode(t, in); len(orig) > wire.MaxChunk/16+100 {
-			break
-		}
-	}
+// TestSegmentDamage damages a file of several segments in each region of its last segment and
+// after it, and cuts it at each of their boundaries: the decoder must return exactly the
+// capture bytes of the segments before the damage, then an error (errors come in stream
+// order, though the segments are decoded in parallel).
+func TestSegmentDamage(t *testing.T) {
+	orig, in := subject(t, "segments")
 	rs := layout(t, orig)
-	chunks := 0
+	_, ss := segments(t, orig)
+	last := ss[len(ss)-1]
+	var after []region // the last segment's header, data and CRC, the end mark, the index, the trailer
 	for _, r := range rs {
-		if r.name == "chunk data" {
-			chunks++
+		if r.off >= int(last.Offset) {
+			after = append(after, r)
 		}
 	}
-	if chunks < 2 {
-		t.Fatalf("%d bytes coded in %d chunk(s); the test needs two", len(orig), chunks)
+	check := func(what string, b []byte, want string) {
+		t.Helper()
+		r, err := decoder.NewReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		out, err := io.ReadAll(r)
+		prefix := in[:last.Start]
+		if strings.HasSuffix(what, "trailer") || strings.HasSuffix(what, "index") || strings.HasSuffix(what, "end mark") {
+			prefix = in // the segments are whole: all of them decode
+		}
+		switch {
+		case err == nil || classify(err) == "other" || want != "" && classify(err) != want:
+			t.Errorf("%s: %v", what, err)
+		case !bytes.Equal(out, prefix):
+			t.Errorf("%s: %d bytes returned before the error, want the %d of the segments before", what, len(out), len(prefix))
+		}
 	}
-	out, err := decodeBounded(t, "two chunks", orig)
-	if err != nil || !bytes.Equal(out, in) {
-		t.Fatalf("round trip: %v (%d bytes restored of %d)", err, len(out), len(in))
-	}
-	second := rs[len(rs)-5:] // length, data and CRC of the last chunk, end mark, trailer
-	for _, r := range second {
+	for _, r := range after {
 		for _, off := range []int{r.off, r.end - 1} {
 			b := append([]byte(nil), orig...)
 			b[off] ^= 0x10
-			if _, err := decodeBounded(t, "flip", b); err == nil || classify(err) == "other" {
-				t.Errorf("flip in byte %d (%s): %v", off, r.name, err)
-			}
+			check(fmt.Sprintf("flip in byte %d, the %s", off, r.name), b, "")
 		}
 		for _, n := range []int{r.off, r.off + 1, r.end - 1} {
-			if _, err := decodeBounded(t, "prefix", orig[:n]); classify(err) != "io.ErrUnexpectedEOF" {
-				t.Errorf("prefix of %d bytes (cut in the %s): %v", n, r.name, err)
-			}
+			check(fmt.Sprintf("cut at %d, in the %s", n, r.name), orig[:n], "io.ErrUnexpectedEOF")
 		}
 	}
-	for n := range len(orig) {
-		if err := scanContainer(orig[:n]); classify(err) != "io.ErrUnexpectedEOF" {
-			t.Errorf("prefix of %d bytes: container read gives %v", n, err)
-		}
-	}
-	t.Logf("%d bytes of capture -> %d bytes in %d chunks", len(in), len(orig), chunks)
+	t.Logf("%d bytes of capture -> %d bytes in %d segments", len(in), len(orig), len(ss))
 }
 
-// TestSmallChunks rewrites .mqz files in chunks of 16 bytes (valid, though the encoder writes
-// 64 KiB ones), so that chunk boundaries fall inside the capture's blocks: the files must
-// decode, and a cut at each chunk boundary (where the decoder, having decoded the chunks
-// before, next asks for bytes) must fail with io.ErrUnexpectedEOF, a damaged chunk CRC with
-// wire.ErrChecksum.
-func TestSmallChunks(t *testing.T) {
-	for _, name := range []string{"ping", "raw-ipv4", "pcapng"} {
-		t.Run(name, func(t *testing.T) {
-			mqz, in := subject(t, name)
-			b, offs := rechunk(t, mqz, 16)
-			if out, err := decodeBounded(t, "small chunks", b); err != nil || !bytes.Equal(out, in) {
-				t.Fatalf("%d chunks of 16 bytes: %v (%d bytes restored of %d)", len(offs), err, len(out), len(in))
-			}
-			outcomes := tally{}
-			for _, k := range sample(len(offs)-1, *cases) {
-				o := offs[k+1]
-				_, err := decodeBounded(t, "cut", b[:o])
-				outcomes.add("cut", classify(err))
-				if c := classify(err); c != "io.ErrUnexpectedEOF" {
-					t.Errorf("cut before chunk %d (offset %d): %v", k+1, o, err)
-				}
-				d := append([]byte(nil), b...)
-				n := int(binary.LittleEndian.Uint32(d[o:]))
-				d[o+4+n] ^= 1
-				_, err = decodeBounded(t, "crc", d)
-				outcomes.add("chunk crc", classify(err))
-				if c := classify(err); c != "wire.ErrChecksum" {
-					t.Errorf("CRC of chunk %d (offset %d) damaged: %v", k+1, o, err)
-				}
-			}
-			t.Logf("%s: %d chunks of 16 bytes decode; damage before or in %d of them:%s", name, len(offs), len(sample(len(offs)-1, *cases)), outcomes)
-		})
+// TestCanonical assembles files whose segments are each valid but not where the encoder puts
+// them: cut at another size than the header says, starting from a context other than the end
+// of the segment before, or with bytes after the end of a segment's coded stream. The decoder
+// must refuse each (the coded stream of a capture is unique, so damage cannot hide in it).
+func TestCanonical(t *testing.T) {
+	ng := goldenInput(t, "misc/verimqtt-mqtt.pcapng", 0)
+	ping := goldenInput(t, "suricata-verify/mqtt-ping_input.pcap", 0)
+	in := append(append([]byte(nil), ng...), ping...) // the pcap file header is opaque here
+	h4, small := segments(t, encodeFile(t, in, wire.MinSegmentSize))
+	h8, big := segments(t, encodeFile(t, in, 2*wire.MinSegmentSize))
+	_, pingSegs := segments(t, encodeFile(t, ping, 0))
+	crc := wire.Checksum(in)
+	spliced := append(append([]wire.Segment(nil), small[:len(small)-1]...), pingSegs[0])
+	total := func(ss []wire.Segment) (n int64) {
+		for _, s := range ss {
+			n += int64(s.Size)
+		}
+		return n
 	}
+	if len(small) < 3 || len(big) < 2 {
+		t.Fatalf("%d and %d segments", len(small), len(big))
+	}
+	for _, tc := range []struct {
+		name string
+		file []byte
+		want string
+	}{
+		{"segments of 4 KiB in a file of 8 KiB ones", assemble(t, h8, small, int64(len(in)), crc), "codec.ErrCorrupt"},
+		{"segments of 8 KiB in a file of 4 KiB ones", assemble(t, h4, big, int64(len(in)), crc), "codec.ErrCorrupt"},
+		{"a pcap's first segment after pcapng ones", assemble(t, h4, spliced, total(spliced), 0), "codec.ErrCorrupt"},
+		{"the first segment second", assemble(t, h4, append([]wire.Segment{small[1], small[0]}, small[2:]...), int64(len(in)), crc), "codec.ErrCorrupt"},
+	} {
+		_, err := decodeBounded(t, tc.name, tc.file)
+		if classify(err) != tc.want {
+			t.Errorf("%s: %v, want %s", tc.name, err, tc.want)
+		} else {
+			t.Logf("%-45s %v", tc.name, err)
+		}
+	}
+}
+
+// encodeFile encodes in with the given segment size.
+func encodeFile(tb testing.TB, in []byte, size int) []byte {
+	tb.Helper()
+	b, _ := encodeStats(tb, in, encoder.Config{SegmentSize: size})
+	return b
+}
+
+// TestHostileLengths feeds the decoder files whose lengths claim more than they hold, with
+// every CRC valid: it must fail without allocating what they claim, and refuse segments
+// larger than Config.MaxSegment.
+func TestHostileLengths(t *testing.T) {
+	ping, _ := subject(t, "ping")
+	h, ss := segments(t, ping)
+	seg := binary.LittleEndian.AppendUint32(nil, uint32(wire.CodedBound(wire.MaxSegment)))
+	seg = binary.LittleEndian.AppendUint32(seg, wire.MaxSegment)
+	seg = binary.LittleEndian.AppendUint32(seg, 0)
+	seg = binary.LittleEndian.AppendUint32(seg, wire.Checksum(seg))
+	b := append(append(append([]byte(nil), ping[:headerLen]...), seg...), ss[0].Coded...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := decodeBounded(t, "hostile", b)
+	runtime.ReadMemStats(&after)
+	if classify(err) != "io.ErrUnexpectedEOF" {
+		t.Errorf("a segment claiming %d coded bytes in a file of %d: %v", wire.CodedBound(wire.MaxSegment), len(b), err)
+	}
+	if d := after.TotalAlloc - before.TotalAlloc; d > 64<<20 { // the models take some tens of MB, but not the 192 MB claimed
+		t.Errorf("decoding a file of %d bytes claiming a segment of %d allocated %d bytes", len(b), wire.MaxSegment, d)
+	}
+	big := encodeFile(t, goldenInput(t, "misc/verimqtt-mqtt.pcapng", 0), 0)
+	for _, limit := range []int{100, 10000, 10380} {
+		r, err := decoder.NewReaderConfig(bytes.NewReader(big), decoder.Config{MaxSegment: limit})
+		if err == nil {
+			_, err = io.ReadAll(r)
+		}
+		if want := limit < 10380; (classify(err) == "wire.ErrLimit") != want || !want && err != nil {
+			t.Errorf("a segment of 10380 bytes, limit %d: %v", limit, err)
+		}
+	}
+	if _, err := decoder.NewReaderConfig(bytes.NewReader(big), decoder.Config{Concurrency: -1}); !errors.Is(err, decoder.ErrConfig) {
+		t.Errorf("concurrency -1: %v", err)
+	}
+	_ = h
 }
 
 // setHeader returns a copy of the .mqz file b with its header's version, options and (unless
@@ -262,15 +315,22 @@ func setHeader(tb testing.TB, b []byte, version, options byte, model *[32]byte) 
 func TestForeignFiles(t *testing.T) {
 	ping, capture := subject(t, "ping")
 	pcapng := goldenInput(t, "misc/verimqtt-mqtt.pcapng", 0)
-	big := append([]byte(nil), ping...)
-	binary.LittleEndian.PutUint32(big[headerLen:], wire.MaxChunk+1)
+	big := append([]byte(nil), ping...) // a segment of more than MaxSegment input bytes
+	binary.LittleEndian.PutUint32(big[headerLen+4:], wire.MaxSegment+1)
+	fixCRCs(t, big)
+	v1 := append([]byte(wire.Magic), 1, 0) // a file of the first format: a 46-byte header, chunks
+	id := codec.ModelID(codec.Options{})
+	v1 = append(v1, id[:]...)
+	v1 = binary.LittleEndian.AppendUint32(v1, wire.Checksum(v1))
+	v1 = append(v1, ping[headerLen:]...)
 	for _, tc := range []struct {
 		name string
 		file []byte
 		want error  // the class of error expected
 		text string // the message must contain it
 	}{
-		{"version 2", setHeader(t, ping, 2, 0, nil), wire.ErrVersion, "version 2"},
+		{"version 1", v1, wire.ErrVersion, "version 1"},
+		{"version 3", setHeader(t, ping, 3, 0, nil), wire.ErrVersion, "version 3"},
 		{"version 0", setHeader(t, ping, 0, 0, nil), wire.ErrVersion, "version 0"},
 		{"another model", setHeader(t, ping, wire.Version, 0, &[32]byte{0xab, 0xcd}), decoder.ErrModel, "model abcd"},
 		{"model zero", setHeader(t, ping, wire.Version, 0, &[32]byte{}), decoder.ErrModel, "model 0000"},
@@ -278,10 +338,10 @@ func TestForeignFiles(t *testing.T) {
 		{"a pcapng file", pcapng, wire.ErrFormat, "magic"},
 		{"text", []byte("mqzip: not a capture\n"), wire.ErrFormat, "magic"},
 		{"empty", nil, io.ErrUnexpectedEOF, "header"},
-		{"header only", ping[:headerLen], io.ErrUnexpectedEOF, "chunk header"},
+		{"header only", ping[:headerLen], io.ErrUnexpectedEOF, "segment header"},
 		{"trailing byte", append(append([]byte(nil), ping...), 0), wire.ErrFormat, "trailing data"},
 		{"two files", append(append([]byte(nil), ping...), ping...), wire.ErrFormat, "trailing data"},
-		{"chunk too long", big, wire.ErrChecksum, "exceeds"},
+		{"segment too long", big, wire.ErrFormat, "67108865 input bytes"},
 	} {
 		_, err := decodeBounded(t, tc.name, tc.file)
 		switch {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mqzip/mqzip/encoder"
 	"github.com/mqzip/mqzip/internal/testcaps"
+	"github.com/mqzip/mqzip/wire"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden .mqz files in testdata/golden")
@@ -26,15 +27,17 @@ var goldens = []struct {
 	name    string // file name under testdata/golden, without .mqz
 	capture string // bundled capture (testcaps.Find)
 	cut     int    // bytes cut off the end of the capture
+	size    int    // segment size (0: the default)
 	what    string
 	ctx     bool // coded with the context models only (encoder.Config.ContextOnly)
 }{
-	{"ping", "suricata-verify/mqtt-ping_input.pcap", 0, "pcap, microseconds, Ethernet", false},
-	{"raw-ipv4", "arkime/hist-5a6afada__mqtt_synthetic.pcap", 0, "pcap, link type 228 (raw IPv4)", false},
-	{"pcapng", "misc/verimqtt-mqtt.pcapng", 0, "pcapng", false},
-	{"cut", "suricata-verify/mqtt-ping_input.pcap", 7, "malformed: last record cut short, coded as opaque bytes", false},
-	{"riskyduha", "misc/riskyduha-mqtt.pcap", 0, "sensor traffic: 338 messages through the LSTM", false},
-	{"raw-ipv4-ctx", "arkime/hist-5a6afada__mqtt_synthetic.pcap", 0, "context models only, no LSTM", true},
+	{"ping", "suricata-verify/mqtt-ping_input.pcap", 0, 0, "pcap, microseconds, Ethernet", false},
+	{"raw-ipv4", "arkime/hist-5a6afada__mqtt_synthetic.pcap", 0, 0, "pcap, link type 228 (raw IPv4)", false},
+	{"pcapng", "misc/verimqtt-mqtt.pcapng", 0, 0, "pcapng", false},
+	{"cut", "suricata-verify/mqtt-ping_input.pcap", 7, 0, "malformed: last record cut short, coded as opaque bytes", false},
+	{"segments", "misc/verimqtt-mqtt.pcapng", 0, wire.MinSegmentSize, "pcapng in 3 segments of 4 KiB", false},
+	{"riskyduha", "misc/riskyduha-mqtt.pcap", 0, 0, "sensor traffic: 338 messages through the LSTM", false},
+	{"raw-ipv4-ctx", "arkime/hist-5a6afada__mqtt_synthetic.pcap", 0, 0, "context models only, no LSTM", true},
 }
 
 // goldenInput returns the capture bytes of golden g.
@@ -54,7 +57,7 @@ func subject(tb testing.TB, name string) (mqz, capture []byte) {
 	for _, g := range goldens {
 		if g.name == name {
 			capture = goldenInput(tb, g.capture, g.cut)
-			mqz, _ = encodeConfig(tb, capture, encoder.Config{ContextOnly: g.ctx})
+			mqz, _ = encodeStats(tb, capture, encoder.Config{SegmentSize: g.size, ContextOnly: g.ctx})
 			return mqz, capture
 		}
 	}
@@ -88,7 +91,10 @@ func TestGolden(t *testing.T) {
 	var sums strings.Builder
 	for _, g := range goldens {
 		in := goldenInput(t, g.capture, g.cut)
-		got, st := encodeConfig(t, in, encoder.Config{ContextOnly: g.ctx})
+		got, st := encodeStats(t, in, encoder.Config{SegmentSize: g.size, ContextOnly: g.ctx})
+		if g.size != 0 && st.Segments < 2 {
+			t.Errorf("%s: %d segment(s): the golden file is to pin a file of several", g.name, st.Segments)
+		}
 		if opaque := st.Opaque > 0; opaque != (g.cut > 0) {
 			t.Errorf("%s: %d bytes coded as opaque (%v)", g.name, st.Opaque, st.Reason)
 		}

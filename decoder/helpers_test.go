@@ -29,8 +29,8 @@ var cases = flag.Int("cases", 48, "full decodes per file and kind of damage in t
 // second or so that the largest test file takes on a loaded machine.
 var caseTimeout = flag.Duration("casetimeout", 2*time.Minute, "time after which one decode counts as a hang")
 
-// headerLen is the length of a .mqz header: magic, version, options, model id, CRC-32C.
-const headerLen = len(wire.Magic) + 2 + 32 + 4
+// headerLen is the length of a .mqz header.
+const headerLen = wire.HeaderLen
 
 // decodeAll decodes the .mqz file b with decoder.NewReader and io.ReadAll.
 func decodeAll(b []byte) ([]byte, error) {
@@ -74,21 +74,16 @@ func decodeBounded(tb testing.TB, what string, b []byte) ([]byte, error) {
 	}
 }
 
-// encode compresses a capture.
+// encode compresses a capture with the default configuration.
 func encode(tb testing.TB, in []byte) []byte {
 	tb.Helper()
-	b, _ := encodeStats(tb, in)
+	b, _ := encodeStats(tb, in, encoder.Config{})
 	return b
 }
 
-// encodeStats compresses a capture and returns the encoder's statistics too.
-func encodeStats(tb testing.TB, in []byte) ([]byte, encoder.Stats) {
-	tb.Helper()
-	return encodeConfig(tb, in, encoder.Config{})
-}
-
-// encodeConfig compresses a capture with configuration cfg.
-func encodeConfig(tb testing.TB, in []byte, cfg encoder.Config) ([]byte, encoder.Stats) {
+// encodeStats compresses a capture with configuration cfg and returns the encoder's
+// statistics too.
+func encodeStats(tb testing.TB, in []byte, cfg encoder.Config) ([]byte, encoder.Stats) {
 	tb.Helper()
 	var z bytes.Buffer
 	st, err := encoder.EncodeConfig(&z, bytes.NewReader(in), cfg)
@@ -99,14 +94,21 @@ func encodeConfig(tb testing.TB, in []byte, cfg encoder.Config) ([]byte, encoder
 }
 
 // scanContainer reads the .mqz file b at the container level only (package wire: header,
-// chunks and their CRCs, end mark, trailer), as the decoder does before it decodes anything.
+// segments and their CRCs, end mark, index, trailer), as the decoder does before it decodes
+// anything.
 func scanContainer(b []byte) error {
-	r, err := wire.NewReader(bytes.NewReader(b))
+	r, err := wire.NewReader(bytes.NewReader(b), 0)
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(io.Discard, r)
-	return err
+	for {
+		if _, err := r.Next(); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
 }
 
 // classes lists the error classes, most specific first: an error is put in the first class
@@ -121,6 +123,7 @@ var classes = []struct {
 	{"arith.ErrCorrupt", arith.ErrCorrupt},
 	{"wire.ErrChecksum", wire.ErrChecksum},
 	{"wire.ErrVersion", wire.ErrVersion},
+	{"wire.ErrLimit", wire.ErrLimit},
 	{"wire.ErrFormat", wire.ErrFormat},
 	{"io.ErrUnexpectedEOF", io.ErrUnexpectedEOF},
 }
@@ -144,32 +147,34 @@ type region struct {
 	off, end int
 }
 
-// layout splits a well-formed .mqz file into its regions: the header's fields, each chunk's
-// length, data and CRC, the end mark and the trailer.
+// layout splits a well-formed .mqz file into its regions: the header's fields, each
+// segment's header, coded bytes and CRC, the end mark, the index and the trailer.
 func layout(tb testing.TB, b []byte) []region {
 	tb.Helper()
 	m := len(wire.Magic)
 	rs := []region{{"magic", 0, m}, {"version", m, m + 1}, {"options", m + 1, m + 2},
-		{"model id", m + 2, m + 34}, {"header crc", m + 34, headerLen}}
-	off := headerLen
+		{"model id", m + 2, m + 34}, {"segment size", m + 34, m + 38}, {"header crc", m + 38, headerLen}}
+	off, segs := headerLen, 0
 	for {
-		if off+4 > len(b) {
+		if off+wire.SegmentHeaderLen > len(b) {
 			tb.Fatalf("layout: no end mark")
 		}
 		n := int(binary.LittleEndian.Uint32(b[off:]))
 		if n == 0 {
 			break
 		}
-		if off+4+n+4 > len(b) {
-			tb.Fatalf("layout: chunk at %d overruns the file", off)
+		if off+wire.SegmentHeaderLen+n+4 > len(b) {
+			tb.Fatalf("layout: segment at %d overruns the file", off)
 		}
-		rs = append(rs, region{"chunk length", off, off + 4}, region{"chunk data", off + 4, off + 4 + n},
-			region{"chunk crc", off + 4 + n, off + 8 + n})
-		off += 8 + n
+		d := off + wire.SegmentHeaderLen
+		rs = append(rs, region{"segment header", off, d}, region{"segment data", d, d + n}, region{"segment crc", d + n, d + n + 4})
+		off = d + n + 4
+		segs++
 	}
-	rs = append(rs, region{"end mark", off, off + 4}, region{"trailer", off + 4, off + 20})
-	if off+20 != len(b) {
-		tb.Fatalf("layout: %d bytes after the trailer", len(b)-off-20)
+	end := off + wire.SegmentHeaderLen
+	rs = append(rs, region{"end mark", off, end}, region{"index", end, end + 8*segs}, region{"trailer", end + 8*segs, end + 8*segs + wire.TrailerLen})
+	if end+8*segs+wire.TrailerLen != len(b) {
+		tb.Fatalf("layout: %d bytes after the trailer", len(b)-end-8*segs-wire.TrailerLen)
 	}
 	return rs
 }
@@ -184,8 +189,9 @@ func regionOf(rs []region, off int) string {
 	return "?"
 }
 
-// fixCRCs recomputes every CRC-32C of a well-formed .mqz file in place (header, chunks,
-// trailer), so that damage done to the fields they cover reaches the decoder.
+// fixCRCs recomputes every CRC-32C of a well-formed .mqz file in place (header, segment
+// headers, segments, index and trailer), so that damage done to the fields they cover reaches
+// the decoder.
 func fixCRCs(tb testing.TB, b []byte) {
 	tb.Helper()
 	rs := layout(tb, b)
@@ -193,34 +199,59 @@ func fixCRCs(tb testing.TB, b []byte) {
 		switch r.name {
 		case "header crc":
 			binary.LittleEndian.PutUint32(b[r.off:], wire.Checksum(b[:r.off]))
-		case "chunk crc":
+		case "segment header", "end mark":
+			binary.LittleEndian.PutUint32(b[r.off+12:], wire.Checksum(b[r.off:r.off+12]))
+		case "segment crc":
 			binary.LittleEndian.PutUint32(b[r.off:], wire.Checksum(b[rs[i-1].off:rs[i-1].end]))
 		case "trailer":
-			binary.LittleEndian.PutUint32(b[r.off+12:], wire.Checksum(b[r.off:r.off+12]))
+			binary.LittleEndian.PutUint32(b[r.end-4:], wire.Checksum(b[rs[i-1].off:r.end-4]))
 		}
 	}
 }
 
-// coded returns the concatenated chunk data of a well-formed .mqz file: the range-coded stream.
-func coded(tb testing.TB, b []byte) []byte {
+// segments returns the header and the segments of a well-formed .mqz file.
+func segments(tb testing.TB, b []byte) (wire.Header, []wire.Segment) {
 	tb.Helper()
-	var c []byte
-	for _, r := range layout(tb, b) {
-		if r.name == "chunk data" {
-			c = append(c, b[r.off:r.end]...)
-		}
+	r, err := wire.NewReader(bytes.NewReader(b), 0)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return c
+	var ss []wire.Segment
+	for {
+		s, err := r.Next()
+		if err == io.EOF {
+			return r.Header(), ss
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ss = append(ss, s)
+	}
 }
 
-// reframe returns the well-formed .mqz file mqz with its coded stream replaced by c.
-func reframe(tb testing.TB, mqz, c []byte) []byte {
+// assemble writes a .mqz file of the given header and segments, and a trailer of the capture
+// they hold (size and crc), with every length and CRC-32C valid.
+func assemble(tb testing.TB, h wire.Header, ss []wire.Segment, size int64, crc uint32) []byte {
 	tb.Helper()
-	b := append([]byte(nil), mqz[:headerLen]...)
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(c)))
-	b = append(b, c...)
-	b = binary.LittleEndian.AppendUint32(b, wire.Checksum(c))
-	return append(b, mqz[len(mqz)-20:]...)
+	var z bytes.Buffer
+	w, err := wire.NewWriter(&z, h)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var sum int64
+	for _, s := range ss {
+		if err := w.WriteSegment(s.Coded, s.Size, s.CRC); err != nil {
+			tb.Fatal(err)
+		}
+		sum += int64(s.Size)
+	}
+	if sum != size {
+		tb.Fatalf("assemble: segments of %d bytes for a capture of %d", sum, size)
+	}
+	if err := w.Close(wire.Trailer{Size: size, CRC: crc}); err != nil {
+		tb.Fatal(err)
+	}
+	return z.Bytes()
 }
 
 // sample returns the indices of n cases spread evenly over [0, total), every one if n is 0 or
@@ -275,22 +306,4 @@ func counts(m map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// rechunk rewrites the well-formed .mqz file mqz with its coded stream in chunks of size bytes
-// (the last may be shorter): a valid container that the encoder, which writes chunks of
-// 64 KiB, does not make. It returns the file offset of each chunk's length field too.
-func rechunk(tb testing.TB, mqz []byte, size int) ([]byte, []int) {
-	tb.Helper()
-	c := coded(tb, mqz)
-	b := append([]byte(nil), mqz[:headerLen]...)
-	var offs []int
-	for i := 0; i < len(c); i += size {
-		d := c[i:min(i+size, len(c))]
-		offs = append(offs, len(b))
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(d)))
-		b = append(b, d...)
-		b = binary.LittleEndian.AppendUint32(b, wire.Checksum(d))
-	}
-	return append(b, mqz[len(mqz)-20:]...), offs
 }

@@ -33,14 +33,16 @@ import (
 //     GOARCH=386 go test ./decoder -run TestCodedStreamBitFlips
 var knownBugs = flag.Bool("knownbugs", false, "fail on the open bugs listed in knownbugs_test.go instead of logging them")
 
-// TestTrailingCodedBytes appends bytes to the range-coded stream of a valid file (chunk length
-// and CRC kept valid): no encoder writes such a file, and the decoder must reject it. (The
-// range decoder reads up to 4 bytes ahead; 1 to 3 extra bytes were once accepted.)
+// TestTrailingCodedBytes appends bytes to the range-coded stream of a segment of a valid file
+// (lengths and CRCs kept valid): no encoder writes such a file, and the decoder must reject
+// it. (The range decoder reads up to 4 bytes ahead; 1 to 3 extra bytes were once accepted.)
 func TestTrailingCodedBytes(t *testing.T) {
-	ping, _ := subject(t, "ping")
-	c := coded(t, ping)
+	ping, in := subject(t, "ping")
+	h, ss := segments(t, ping)
+	c := ss[0].Coded
 	for extra := 1; extra <= 5; extra++ {
-		b := reframe(t, ping, append(append([]byte(nil), c...), bytes.Repeat([]byte{0x5a}, extra)...))
+		ss[0].Coded = append(append([]byte(nil), c...), bytes.Repeat([]byte{0x5a}, extra)...)
+		b := assemble(t, h, ss, int64(len(in)), wire.Checksum(in))
 		_, err := decodeBounded(t, "extra bytes", b)
 		if classify(err) != "wire.ErrFormat" {
 			t.Errorf("%d coded bytes after the end of the stream: %v", extra, err)

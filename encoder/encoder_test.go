@@ -104,8 +104,9 @@ func inputs(tb testing.TB) map[string][]byte {
 }
 
 // TestDeterministic encodes each input several ways: twice, through readers that return one
-// byte or half the asked bytes at a time, and with Config.Stats. Every way must write the same
-// bytes: the .mqz of a capture depends on nothing but the capture.
+// byte or half the asked bytes at a time, with Config.Stats, and with other concurrencies.
+// Every way must write the same bytes: the .mqz of a capture depends on nothing but the
+// capture (and the segment size; TestConcurrencyIdentical checks files of many segments).
 func TestDeterministic(t *testing.T) {
 	for name, in := range inputs(t) {
 		want, _ := roundTrip(t, in)
@@ -119,6 +120,9 @@ func TestDeterministic(t *testing.T) {
 			{"half reads", func() io.Reader { return iotest.HalfReader(bytes.NewReader(in)) }, encoder.Config{}},
 			{"data with io.EOF", func() io.Reader { return iotest.DataErrReader(bytes.NewReader(in)) }, encoder.Config{}},
 			{"stats", func() io.Reader { return bytes.NewReader(in) }, encoder.Config{Stats: true}},
+			{"one goroutine", func() io.Reader { return bytes.NewReader(in) }, encoder.Config{Concurrency: 1}},
+			{"three goroutines", func() io.Reader { return bytes.NewReader(in) }, encoder.Config{Concurrency: 3}},
+			{"default segment size given", func() io.Reader { return bytes.NewReader(in) }, encoder.Config{SegmentSize: encoder.DefaultSegmentSize}},
 		} {
 			var z bytes.Buffer
 			if _, err := encoder.EncodeConfig(&z, way.r(), way.cfg); err != nil {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"testing"
 	"testing/iotest"
 
@@ -14,9 +16,7 @@ import (
 	"github.com/mqzip/mqzip/wire"
 )
 
-const headerLen = len(wire.Magic) + 2 + 32 + 4
-
-// payload returns n bytes of real capture data to stand for a coded stream.
+// payload returns n bytes of real capture data to stand for coded bytes.
 func payload(tb testing.TB, n int) []byte {
 	tb.Helper()
 	var b []byte
@@ -36,33 +36,42 @@ func payload(tb testing.TB, n int) []byte {
 	return b[:n]
 }
 
-var testHeader = wire.Header{Version: wire.Version, Options: 0, ModelID: [32]byte{1, 2, 3, 0xfe}}
+var testHeader = wire.Header{Version: wire.Version, Options: 0, ModelID: [32]byte{1, 2, 3, 0xfe}, SegmentSize: 1 << 20}
 
-// file writes a .mqz container of the payload p, in writes of the given sizes (cycled; a size
-// of 1 uses WriteByte).
-func file(tb testing.TB, p []byte, tr wire.Trailer, sizes ...int) []byte {
+// seg is a segment to write: coded bytes, standing for size input bytes of CRC crc.
+type seg struct {
+	coded []byte
+	size  int
+	crc   uint32
+}
+
+// segs cuts p into segments of the given coded lengths, each standing for 3 times as many
+// input bytes.
+func segs(p []byte, lens ...int) []seg {
+	var s []seg
+	for _, n := range lens {
+		s = append(s, seg{p[:n], 3 * n, wire.Checksum(p[:n]) ^ 0x5a5a})
+		p = p[n:]
+	}
+	return s
+}
+
+// file writes a .mqz container of the segments ss.
+func file(tb testing.TB, h wire.Header, ss ...seg) []byte {
 	tb.Helper()
 	var z bytes.Buffer
-	w, err := wire.NewWriter(&z, testHeader)
+	w, err := wire.NewWriter(&z, h)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	for i := 0; len(p) > 0; i++ {
-		n := len(p)
-		if len(sizes) > 0 {
-			n = min(n, sizes[i%len(sizes)])
-		}
-		if n == 1 {
-			err = w.WriteByte(p[0])
-		} else {
-			_, err = w.Write(p[:n])
-		}
-		if err != nil {
+	var size int64
+	for _, s := range ss {
+		if err := w.WriteSegment(s.coded, s.size, s.crc); err != nil {
 			tb.Fatal(err)
 		}
-		p = p[n:]
+		size += int64(s.size)
 	}
-	if err := w.Close(tr); err != nil {
+	if err := w.Close(wire.Trailer{Size: size, CRC: 0xc0ffee}); err != nil {
 		tb.Fatal(err)
 	}
 	if w.Size() != int64(z.Len()) {
@@ -71,92 +80,109 @@ func file(tb testing.TB, p []byte, tr wire.Trailer, sizes ...int) []byte {
 	return z.Bytes()
 }
 
-// readAll reads the container b through a Reader, alternating ReadByte and Read.
-func readAll(b []byte) (wire.Header, []byte, wire.Trailer, error) {
-	r, err := wire.NewReader(bytes.NewReader(b))
+// readAll reads the container b front to back through a Reader with the given limit.
+func readAll(b []byte, limit int) (wire.Header, []wire.Segment, wire.Trailer, error) {
+	r, err := wire.NewReader(bytes.NewReader(b), limit)
 	if err != nil {
 		return wire.Header{}, nil, wire.Trailer{}, err
 	}
-	var out []byte
-	buf := make([]byte, 1000)
-	for i := 0; ; i++ {
-		if i%2 == 0 {
-			c, err := r.ReadByte()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return r.Header(), out, r.Trailer(), err
-			}
-			out = append(out, c)
-			continue
-		}
-		n, err := r.Read(buf)
-		out = append(out, buf[:n]...)
+	var out []wire.Segment
+	for {
+		s, err := r.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return r.Header(), out, r.Trailer(), err
 		}
+		out = append(out, s)
 	}
 	// The end is sticky.
-	if _, err := r.ReadByte(); err != io.EOF {
-		return r.Header(), out, r.Trailer(), errors.New("ReadByte after the end did not return io.EOF")
+	if _, err := r.Next(); err != io.EOF {
+		return r.Header(), out, r.Trailer(), errors.New("Next after the end did not return io.EOF")
 	}
 	return r.Header(), out, r.Trailer(), nil
 }
 
-// chunks returns the chunk lengths of the well-formed container b.
-func chunks(b []byte) []int {
-	var ns []int
-	for off := headerLen; ; {
-		n := int(binary.LittleEndian.Uint32(b[off:]))
-		if n == 0 {
-			return ns
-		}
-		ns = append(ns, n)
-		off += 8 + n
+// seekAll reads the container b from its index, each segment with ReadSegmentAt, last first.
+func seekAll(b []byte) (wire.Header, []wire.Segment, wire.Trailer, error) {
+	r := bytes.NewReader(b)
+	h, es, t, err := wire.ReadIndex(r, int64(len(b)))
+	if err != nil {
+		return h, nil, t, err
 	}
+	out := make([]wire.Segment, len(es))
+	for i := len(es) - 1; i >= 0; i-- {
+		if out[i], err = wire.ReadSegmentAt(r, es[i]); err != nil {
+			return h, nil, t, err
+		}
+	}
+	return h, out, t, nil
 }
 
-// TestRoundTrip writes payloads of sizes around the chunk size in writes of various sizes
-// and reads them back: the same header, payload and trailer, in chunks of 64 KiB.
+// same reports what differs between the segments read and those written, "" if nothing.
+func same(got []wire.Segment, want []seg) string {
+	if len(got) != len(want) {
+		return fmt.Sprintf("%d segments, want %d", len(got), len(want))
+	}
+	var start int64
+	off := int64(wire.HeaderLen)
+	for i, g := range got {
+		w := want[i]
+		if g.Index != i || g.Start != start || g.Offset != off || g.Size != w.size || g.CRC != w.crc || !bytes.Equal(g.Coded, w.coded) {
+			return fmt.Sprintf("segment %d: index %d, start %d, offset %d, %d bytes of CRC %08x, %d coded; want %d, %d, %d, %d, %08x, %d",
+				i, g.Index, g.Start, g.Offset, g.Size, g.CRC, len(g.Coded), i, start, off, w.size, w.crc, len(w.coded))
+		}
+		start += int64(w.size)
+		off += int64(wire.SegmentHeaderLen + len(w.coded) + 4)
+	}
+	return ""
+}
+
+// TestRoundTrip writes containers of various segments and reads them back, front to back
+// and through the index: the same header, segments and trailer.
 func TestRoundTrip(t *testing.T) {
-	const chunk = 64 << 10
+	p := payload(t, 3<<20)
 	for _, tc := range []struct {
-		name  string
-		n     int
-		sizes []int
+		name string
+		lens []int
 	}{
-		{"empty", 0, nil},
-		{"one byte", 1, nil},
-		{"small", 300, []int{1, 7, 100}},
-		{"chunk-1", chunk - 1, nil},
-		{"chunk", chunk, nil},
-		{"chunk+1", chunk + 1, []int{chunk - 1, 1, 1}},
-		{"3 chunks+5", 3*chunk + 5, []int{1000, 1, 70000}},
+		{"no segment", nil},
+		{"one byte", []int{1}},
+		{"small", []int{300, 1, 7, 100}},
+		{"one large", []int{3 << 20}},
+		{"mixed", []int{1 << 20, 5, 1<<20 + 3}},
 	} {
-		p := payload(t, tc.n)
-		tr := wire.Trailer{Size: int64(tc.n) * 3, CRC: wire.Checksum(p)}
-		b := file(t, p, tr, tc.sizes...)
-		want := (tc.n + chunk - 1) / chunk
-		if ns := chunks(b); len(ns) != want {
-			t.Errorf("%s: %d chunks %v, want %d", tc.name, len(ns), ns, want)
+		ss := segs(p, tc.lens...)
+		b := file(t, testHeader, ss...)
+		want := wire.HeaderLen + wire.SegmentHeaderLen + 8*len(ss) + wire.TrailerLen
+		var size int64
+		for _, s := range ss {
+			want += wire.SegmentHeaderLen + len(s.coded) + 4
+			size += int64(s.size)
 		}
-		if len(b) != headerLen+8*want+tc.n+20 {
-			t.Errorf("%s: %d bytes for %d of payload in %d chunks", tc.name, len(b), tc.n, want)
+		if len(b) != want {
+			t.Errorf("%s: %d bytes, want %d", tc.name, len(b), want)
 		}
-		h, out, gotTr, err := readAll(b)
-		switch {
-		case err != nil:
-			t.Errorf("%s: %v", tc.name, err)
-		case h != testHeader:
-			t.Errorf("%s: header %+v, want %+v", tc.name, h, testHeader)
-		case !bytes.Equal(out, p):
-			t.Errorf("%s: read %d bytes that differ from the %d written", tc.name, len(out), len(p))
-		case gotTr != tr:
-			t.Errorf("%s: trailer %+v, want %+v", tc.name, gotTr, tr)
+		wantTr := wire.Trailer{Segments: len(ss), Size: size, CRC: 0xc0ffee}
+		for _, read := range []struct {
+			name string
+			f    func([]byte) (wire.Header, []wire.Segment, wire.Trailer, error)
+		}{
+			{"stream", func(b []byte) (wire.Header, []wire.Segment, wire.Trailer, error) { return readAll(b, 0) }},
+			{"index", seekAll},
+		} {
+			h, got, tr, err := read.f(b)
+			switch {
+			case err != nil:
+				t.Errorf("%s, %s: %v", tc.name, read.name, err)
+			case h != testHeader:
+				t.Errorf("%s, %s: header %+v, want %+v", tc.name, read.name, h, testHeader)
+			case same(got, ss) != "":
+				t.Errorf("%s, %s: %s", tc.name, read.name, same(got, ss))
+			case tr != wantTr:
+				t.Errorf("%s, %s: trailer %+v, want %+v", tc.name, read.name, tr, wantTr)
+			}
 		}
 	}
 }
@@ -179,7 +205,7 @@ func class(err error) string {
 		name string
 		err  error
 	}{{"ErrChecksum", wire.ErrChecksum}, {"ErrVersion", wire.ErrVersion}, {"ErrFormat", wire.ErrFormat},
-		{"ErrUnexpectedEOF", io.ErrUnexpectedEOF}} {
+		{"ErrLimit", wire.ErrLimit}, {"ErrUnexpectedEOF", io.ErrUnexpectedEOF}} {
 		if errors.Is(err, c.err) {
 			return c.name
 		}
@@ -190,42 +216,37 @@ func class(err error) string {
 	return "other: " + err.Error()
 }
 
-// TestBitFlips flips every bit of the header, chunk framing and trailer of a two-chunk file,
-// and one bit of every byte of its payload: each must be detected.
+// TestBitFlips flips every bit of a file of three segments: each flip must be detected, both
+// front to back and through the index.
 func TestBitFlips(t *testing.T) {
-	p := payload(t, 64<<10+300)
-	orig := file(t, p, wire.Trailer{Size: 12345, CRC: wire.Checksum(p)})
-	framing := func(i int) bool {
-		d := i - headerLen
-		return i < headerLen || d < 4 || d >= 64<<10+4 && d < 64<<10+12 || i >= len(orig)-320
-	}
+	p := payload(t, 2000)
+	orig := file(t, testHeader, segs(p, 300, 1, 700)...)
 	counts := map[string]int{}
 	b := make([]byte, len(orig))
-	for i := range len(orig) {
-		for bit := range 8 {
-			if !framing(i) && bit != i%8 {
-				continue
-			}
-			copy(b, orig)
-			b[i] ^= 1 << bit
-			_, _, _, err := readAll(b)
+	for i := range 8 * len(orig) {
+		copy(b, orig)
+		b[i/8] ^= 1 << (i % 8)
+		for _, read := range []func([]byte) (wire.Header, []wire.Segment, wire.Trailer, error){
+			func(b []byte) (wire.Header, []wire.Segment, wire.Trailer, error) { return readAll(b, 0) }, seekAll,
+		} {
+			_, _, _, err := read(b)
 			c := class(err)
 			counts[c]++
-			if err == nil || c[0] == 'o' {
-				t.Fatalf("bit %d of byte %d: %v", bit, i, err)
+			if err == nil || strings.HasPrefix(c, "other") {
+				t.Fatalf("bit %d of byte %d: %v", i%8, i/8, err)
 			}
 		}
 	}
-	t.Logf("%d bytes, two chunks: %v", len(orig), counts)
+	t.Logf("%d bytes, three segments, every bit flipped, read both ways: %v", len(orig), counts)
 }
 
-// TestTruncated cuts a two-chunk file at every length: io.ErrUnexpectedEOF, or ErrFormat for
-// prefixes shorter than the magic.
+// TestTruncated cuts a file of two segments at every length: io.ErrUnexpectedEOF, or
+// ErrFormat for prefixes shorter than the magic.
 func TestTruncated(t *testing.T) {
-	p := payload(t, 64<<10+300)
-	orig := file(t, p, wire.Trailer{Size: 1, CRC: 2})
+	p := payload(t, 2000)
+	orig := file(t, testHeader, segs(p, 1000, 300)...)
 	for n := range len(orig) {
-		_, _, _, err := readAll(orig[:n])
+		_, _, _, err := readAll(orig[:n], 0)
 		if c := class(err); c != "ErrUnexpectedEOF" && !(n < len(wire.Magic) && c == "ErrFormat") {
 			t.Fatalf("prefix of %d bytes: %v", n, err)
 		}
@@ -236,53 +257,93 @@ func TestTruncated(t *testing.T) {
 func header(h wire.Header) []byte {
 	b := append([]byte(wire.Magic), h.Version, h.Options)
 	b = append(b, h.ModelID[:]...)
+	b = binary.LittleEndian.AppendUint32(b, h.SegmentSize)
 	return binary.LittleEndian.AppendUint32(b, wire.Checksum(b))
+}
+
+// segHeader returns a segment header with a valid CRC.
+func segHeader(n, m, crc uint32) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, n)
+	b = binary.LittleEndian.AppendUint32(b, m)
+	b = binary.LittleEndian.AppendUint32(b, crc)
+	return binary.LittleEndian.AppendUint32(b, wire.Checksum(b))
+}
+
+// segment returns a whole segment of the coded bytes c.
+func segment(c []byte, m uint32) []byte {
+	b := append(segHeader(uint32(len(c)), m, 7), c...)
+	return binary.LittleEndian.AppendUint32(b, wire.Checksum(c))
+}
+
+// tail returns the end mark, the index of the segments of the given lengths and the trailer
+// (count, size, CRC) with valid CRCs.
+func tail(count uint32, size uint64, lens ...uint32) []byte {
+	b := segHeader(0, 0, 0)
+	var it []byte
+	for _, n := range lens {
+		it = binary.LittleEndian.AppendUint32(it, n)
+	}
+	it = binary.LittleEndian.AppendUint32(it, count)
+	it = binary.LittleEndian.AppendUint64(it, size)
+	it = binary.LittleEndian.AppendUint32(it, 0)
+	it = binary.LittleEndian.AppendUint32(it, wire.Checksum(it))
+	return append(b, it...)
 }
 
 // TestMalformed reads containers damaged in the ways that matter, each with its error.
 func TestMalformed(t *testing.T) {
 	p := payload(t, 500)
-	good := file(t, p, wire.Trailer{Size: 500, CRC: wire.Checksum(p)})
-	body := good[headerLen:]
+	good := file(t, testHeader, segs(p, 500)...)
+	hdr := good[:wire.HeaderLen]
+	body := good[wire.HeaderLen:]
 	with := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
-	chunk := func(n uint32, data []byte, crc uint32) []byte {
-		b := binary.LittleEndian.AppendUint32(nil, n)
-		return binary.LittleEndian.AppendUint32(append(b, data...), crc)
-	}
-	end := body[len(body)-20:]
+	v1 := append([]byte(wire.Magic), 1, 0) // a version 1 header: 46 bytes, then chunks
+	v1 = append(v1, make([]byte, 32)...)
+	v1 = binary.LittleEndian.AppendUint32(v1, wire.Checksum(v1))
+	ok := segment(p[:3], 9)
 	for _, tc := range []struct {
-		name string
-		file []byte
-		want string
+		name  string
+		file  []byte
+		limit int
+		want  string
 	}{
-		{"empty", nil, "ErrUnexpectedEOF"},
-		{"bad magic", with([]byte("\x89MQZ\n\n\x1a\n"), good[8:]), "ErrFormat"},
-		{"pcap", payload(t, 100), "ErrFormat"},
-		{"short non-mqz", []byte("MQZ"), "ErrFormat"},
-		{"version 2", with(header(wire.Header{Version: 2}), body), "ErrVersion"},
-		{"version 255", with(header(wire.Header{Version: 255}), body), "ErrVersion"},
-		{"header crc", with(good[:headerLen-1], []byte{good[headerLen-1] ^ 1}, body), "ErrChecksum"},
-		{"chunk crc", with(good[:headerLen], chunk(3, p[:3], wire.Checksum(p[:3])+1), end), "ErrChecksum"},
-		{"chunk longer than MaxChunk", with(good[:headerLen], chunk(wire.MaxChunk+1, nil, 0)), "ErrChecksum"},
-		{"chunk of 2^31 bytes", with(good[:headerLen], chunk(1<<31, p, 0)), "ErrChecksum"}, // negative as a 32-bit int
-		{"chunk of 2^32-1 bytes", with(good[:headerLen], chunk(1<<32-1, p, 0)), "ErrChecksum"},
-		{"chunk of MaxChunk, cut short", with(good[:headerLen], chunk(wire.MaxChunk, p, 0)), "ErrUnexpectedEOF"},
-		{"no end mark", with(good[:headerLen], chunk(3, p[:3], wire.Checksum(p[:3]))), "ErrUnexpectedEOF"},
-		{"trailer crc", with(good[:len(good)-1], []byte{good[len(good)-1] ^ 0x80}), "ErrChecksum"},
-		{"trailing byte", with(good, []byte{0}), "ErrFormat"},
-		{"two files", with(good, good), "ErrFormat"},
+		{"empty", nil, 0, "ErrUnexpectedEOF"},
+		{"bad magic", with([]byte("\x89MQZ\n\n\x1a\n"), good[8:]), 0, "ErrFormat"},
+		{"pcap", payload(t, 100), 0, "ErrFormat"},
+		{"short non-mqz", []byte("MQZ"), 0, "ErrFormat"},
+		{"version 1", with(v1, binary.LittleEndian.AppendUint32(nil, 0), make([]byte, 16)), 0, "ErrVersion"},
+		{"version 1, short", v1[:20], 0, "ErrVersion"},
+		{"version 3", with(header(wire.Header{Version: 3, SegmentSize: 1 << 20}), body), 0, "ErrVersion"},
+		{"version 255", with(header(wire.Header{Version: 255}), body), 0, "ErrVersion"},
+		{"header crc", with(hdr[:wire.HeaderLen-1], []byte{hdr[wire.HeaderLen-1] ^ 1}, body), 0, "ErrChecksum"},
+		{"segment size 0", with(header(wire.Header{Version: wire.Version}), body), 0, "ErrFormat"},
+		{"segment size too large", with(header(wire.Header{Version: wire.Version, SegmentSize: wire.MaxSegmentSize + 1}), body), 0, "ErrFormat"},
+		{"segment header crc", with(hdr, segHeader(3, 9, 7)[:15], []byte{0}, p[:3]), 0, "ErrChecksum"},
+		{"segment crc", with(hdr, ok[:len(ok)-1], []byte{ok[len(ok)-1] ^ 1}, tail(1, 9, 3, 9)), 0, "ErrChecksum"},
+		{"no input bytes", with(hdr, segment(p[:3], 0)), 0, "ErrFormat"},
+		{"segment too large", with(hdr, segment(p[:3], wire.MaxSegment+1)), 0, "ErrFormat"},
+		{"coded longer than the bound", with(hdr, segHeader(uint32(wire.CodedBound(10)+1), 10, 0)), 0, "ErrFormat"},
+		{"coded 2^31 bytes", with(hdr, segHeader(1<<31, wire.MaxSegment, 0)), 0, "ErrFormat"}, // negative as a 32-bit int
+		{"coded 2^32-1 bytes", with(hdr, segHeader(1<<32-1, 1<<32-1, 0)), 0, "ErrFormat"},
+		{"over the limit", with(hdr, segment(p[:3], 5000)), 4999, "ErrLimit"},
+		{"at the limit", with(hdr, segment(p[:3], 5000), tail(1, 5000, 3, 5000)), 5000, "ok"},
+		{"largest segment, cut short", with(hdr, segHeader(uint32(wire.CodedBound(wire.MaxSegment)), wire.MaxSegment, 0), p), 0, "ErrUnexpectedEOF"},
+		{"no end mark", with(hdr, ok), 0, "ErrUnexpectedEOF"},
+		{"end mark with input", with(hdr, ok, segHeader(0, 1, 0)), 0, "ErrFormat"},
+		{"index of another segment", with(hdr, ok, tail(1, 9, 3, 8)), 0, "ErrFormat"},
+		{"index too short", with(hdr, ok, tail(0, 9)), 0, "ErrUnexpectedEOF"},
+		{"trailer count", with(hdr, ok, tail(2, 9, 3, 9)), 0, "ErrFormat"},
+		{"trailer size", with(hdr, ok, tail(1, 10, 3, 9)), 0, "ErrFormat"},
+		{"trailer crc", with(good[:len(good)-1], []byte{good[len(good)-1] ^ 0x80}), 0, "ErrChecksum"},
+		{"trailing byte", with(good, []byte{0}), 0, "ErrFormat"},
+		{"two files", with(good, good), 0, "ErrFormat"},
 	} {
-		_, _, _, err := readAll(tc.file)
+		_, _, _, err := readAll(tc.file, tc.limit)
 		if got := class(err); got != tc.want {
 			t.Errorf("%s: %v, want %s", tc.name, err, tc.want)
 		} else {
 			t.Logf("%-30s %v", tc.name, err)
 		}
-	}
-	// Chunks of any size from 1 to MaxChunk are valid, not only the Writer's 64 KiB.
-	small := with(good[:headerLen], chunk(1, p[:1], wire.Checksum(p[:1])), chunk(499, p[1:], wire.Checksum(p[1:])), end)
-	if _, out, _, err := readAll(small); err != nil || !bytes.Equal(out, p) {
-		t.Errorf("chunks of 1 and 499 bytes: %v", err)
 	}
 }
 
@@ -290,13 +351,13 @@ func TestMalformed(t *testing.T) {
 // middle of the file or where the file should end.
 func TestReadError(t *testing.T) {
 	p := payload(t, 500)
-	good := file(t, p, wire.Trailer{Size: 500, CRC: wire.Checksum(p)})
+	good := file(t, testHeader, segs(p, 500)...)
 	errBroken := errors.New("broken pipe")
-	for _, n := range []int{0, 10, headerLen, headerLen + 100, len(good) - 5, len(good)} {
+	for _, n := range []int{0, 10, wire.HeaderLen, wire.HeaderLen + 100, len(good) - 5, len(good)} {
 		r := io.MultiReader(bytes.NewReader(good[:n]), iotest.ErrReader(errBroken))
-		rd, err := wire.NewReader(r)
-		if err == nil {
-			_, err = io.Copy(io.Discard, rd)
+		rd, err := wire.NewReader(r, 0)
+		for err == nil {
+			_, err = rd.Next()
 		}
 		if !errors.Is(err, errBroken) {
 			t.Errorf("read error after %d bytes: got %v", n, err)
@@ -304,20 +365,35 @@ func TestReadError(t *testing.T) {
 	}
 }
 
-// TestChunkLengthAllocation checks that a chunk length above MaxChunk is refused before any
-// buffer of that size is allocated.
-func TestChunkLengthAllocation(t *testing.T) {
+// TestLengthAllocation checks that a segment header claiming the largest segment, with a
+// valid CRC, in a file that ends soon after, makes the reader allocate little more than the
+// file holds.
+func TestLengthAllocation(t *testing.T) {
 	b := header(testHeader)
-	b = binary.LittleEndian.AppendUint32(b, 0xffffffff)
+	b = append(b, segHeader(uint32(wire.CodedBound(wire.MaxSegment)), wire.MaxSegment, 0)...)
+	b = append(b, payload(t, 1000)...)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, _, _, err := readAll(b)
+	_, _, _, err := readAll(b, 0)
 	runtime.ReadMemStats(&after)
-	if class(err) != "ErrChecksum" {
-		t.Errorf("chunk length 0xffffffff: %v", err)
+	if class(err) != "ErrUnexpectedEOF" {
+		t.Errorf("segment of %d coded bytes cut short: %v", wire.CodedBound(wire.MaxSegment), err)
+	}
+	if d := after.TotalAlloc - before.TotalAlloc; d > 2<<20 {
+		t.Errorf("a segment length of %d bytes in a file of %d made the reader allocate %d bytes", wire.CodedBound(wire.MaxSegment), len(b), d)
+	}
+	// The same through the index: a trailer claiming 2^32-1 segments.
+	tr := binary.LittleEndian.AppendUint32(nil, 1<<32-1)
+	tr = append(tr, make([]byte, 16)...)
+	b = append(header(testHeader), append(make([]byte, 100), tr...)...)
+	runtime.ReadMemStats(&before)
+	_, _, _, err = seekAll(b)
+	runtime.ReadMemStats(&after)
+	if class(err) != "ErrFormat" {
+		t.Errorf("trailer claiming 2^32-1 segments: %v", err)
 	}
 	if d := after.TotalAlloc - before.TotalAlloc; d > 1<<20 {
-		t.Errorf("a chunk length of 4 GiB made the reader allocate %d bytes", d)
+		t.Errorf("a trailer claiming 2^32-1 segments made ReadIndex allocate %d bytes", d)
 	}
 }
 
@@ -342,54 +418,92 @@ func TestWriteError(t *testing.T) {
 	for _, n := range []int{0, 100, 70 << 10} {
 		w, err := wire.NewWriter(&failWriter{n: n}, testHeader)
 		if err != nil {
-			if n == 0 && errors.Is(err, errFull) {
-				continue
-			}
 			t.Fatalf("after %d bytes: NewWriter: %v", n, err)
 		}
-		_, werr := w.Write(p)
-		cerr := w.Close(wire.Trailer{})
+		werr := w.WriteSegment(p, len(p), 0)
+		cerr := w.Close(wire.Trailer{Size: int64(len(p))})
 		if !errors.Is(cerr, errFull) {
-			t.Errorf("writer failing after %d bytes: Write %v, Close %v", n, werr, cerr)
+			t.Errorf("writer failing after %d bytes: WriteSegment %v, Close %v", n, werr, cerr)
 		}
-		if _, err := w.Write(p[:1]); !errors.Is(err, errFull) {
-			t.Errorf("writer failing after %d bytes: Write after the failure: %v", n, err)
+		if err := w.WriteSegment(p[:1], 1, 0); !errors.Is(err, errFull) {
+			t.Errorf("writer failing after %d bytes: WriteSegment after the failure: %v", n, err)
 		}
 	}
 }
 
-// FuzzReader reads arbitrary bytes as a container: no panic, and what reads without error
-// is a container the Writer writes (but for the chunking, which is free).
+// TestWriterRefuses checks that the Writer refuses what the format cannot hold, rather than
+// write a file no reader accepts.
+func TestWriterRefuses(t *testing.T) {
+	if _, err := wire.NewWriter(io.Discard, wire.Header{SegmentSize: wire.MinSegmentSize - 1}); class(err) != "ErrFormat" {
+		t.Errorf("segment size below the minimum: %v", err)
+	}
+	p := payload(t, 10000)
+	for _, s := range []seg{{p[:1], 0, 0}, {nil, 1, 0}, {p[:1], wire.MaxSegment + 1, 0}, {p[:wire.CodedBound(10)+1], 10, 0}} {
+		w, err := wire.NewWriter(io.Discard, testHeader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteSegment(s.coded, s.size, s.crc); err == nil {
+			t.Errorf("%d coded bytes for %d input bytes: written", len(s.coded), s.size)
+		}
+	}
+	w, err := wire.NewWriter(io.Discard, testHeader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteSegment(p[:10], 10, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(wire.Trailer{Size: 11}); err == nil {
+		t.Errorf("a trailer of 11 bytes for a segment of 10: written")
+	}
+}
+
+// FuzzReader reads arbitrary bytes as a container: no panic, an error of a known class, and
+// what reads without error is a container the Writer writes byte for byte (the format has one
+// encoding of each content), which reads the same through its index.
 func FuzzReader(f *testing.F) {
 	p := payload(f, 300)
-	good := file(f, p, wire.Trailer{Size: 300, CRC: wire.Checksum(p)})
+	good := file(f, testHeader, segs(p, 300)...)
 	f.Add(good)
-	f.Add(file(f, p, wire.Trailer{}, 1, 17, 100))
+	f.Add(file(f, testHeader, segs(p, 1, 17, 100)...))
+	f.Add(file(f, testHeader))
 	f.Add(good[:len(good)-3])
 	f.Add(header(wire.Header{Version: 2}))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		h, out, tr, err := readAll(b)
+		h, got, tr, err := readAll(b, 0)
+		sh, sgot, str, serr := seekAll(b)
+		if c := class(serr); strings.HasPrefix(c, "other") {
+			t.Fatalf("ReadIndex or ReadSegmentAt: error of no known class: %v", serr)
+		}
 		if err != nil {
-			if c := class(err); c[0] == 'o' {
+			if c := class(err); strings.HasPrefix(c, "other") {
 				t.Fatalf("error of no known class: %v", err)
 			}
 			return
+		}
+		if serr != nil || sh != h || str != tr || fmt.Sprint(sgot) != fmt.Sprint(got) {
+			t.Fatalf("read front to back, then through the index: %v", serr)
+		}
+		var ss []seg
+		for _, s := range got {
+			ss = append(ss, seg{s.Coded, s.Size, s.CRC})
 		}
 		var z bytes.Buffer
 		w, err := wire.NewWriter(&z, h)
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write(out)
+		for _, s := range ss {
+			if err := w.WriteSegment(s.coded, s.size, s.crc); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if err := w.Close(tr); err != nil {
 			t.Fatal(err)
 		}
-		h2, out2, tr2, err := readAll(z.Bytes())
-		if err != nil || h2 != h || tr2 != tr || !bytes.Equal(out2, out) {
-			t.Fatalf("written again, the container reads differently: %v", err)
-		}
-		if len(chunks(b)) <= 1 && !bytes.Equal(z.Bytes(), b) {
-			t.Fatalf("a container of one chunk is not written back the same")
+		if !bytes.Equal(z.Bytes(), b) {
+			t.Fatalf("written again, the container differs")
 		}
 	})
 }

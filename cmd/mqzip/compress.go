@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,8 +26,13 @@ func compressCommand() *cli.Command {
 			".mqz format. Every byte is kept: \"mqzip decompress\" restores the file exactly. Headers are\n" +
 			"predicted from the flows they belong to, MQTT payload from the conversation's earlier\n" +
 			"packets. Input that is not a valid capture is still compressed, as opaque bytes from\n" +
-			"where it stops parsing.",
+			"where it stops parsing.\n\n" +
+			"The capture is cut into segments of --segment-size bytes of input (at packet boundaries),\n" +
+			"each coded with fresh models: --threads of them at once. The output does not depend on\n" +
+			"--threads; the segment size is recorded in the file, so decompress needs no setting.",
 		Flags: []cli.Flag{
+			threadsFlag(),
+			&cli.StringFlag{Name: "segment-size", Value: sizeString(encoder.DefaultSegmentSize), Usage: "cut the capture into segments of `SIZE` bytes of input (suffix K or M: KiB or MiB; 4K to 64M): smaller segments use more cores on smaller captures, at a cost in compression"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (\"-\": standard output; default: the input's name + .mqz)"},
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "overwrite the output file if it exists"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not print the summary on standard error"},
@@ -43,8 +51,10 @@ func decompressCommand() *cli.Command {
 		ArgsUsage: "file.mqz|-",
 		Description: "Restores the capture compressed into an .mqz file (\"-\": standard input) and checks it\n" +
 			"against the original's length and CRC-32C. A corrupt or truncated file is an error that\n" +
-			"names the offset; nothing wrong is written without an error.",
+			"names the offset; nothing wrong is written without an error. Segments are decoded\n" +
+			"--threads at once.",
 		Flags: []cli.Flag{
+			threadsFlag(),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (\"-\": standard output; default: the input's name without .mqz)"},
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "overwrite the output file if it exists"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not print the summary on standard error"},
@@ -52,6 +62,38 @@ func decompressCommand() *cli.Command {
 		},
 		Action: runDecompress,
 	}
+}
+
+// threadsFlag is the --threads flag of compress and decompress.
+func threadsFlag() cli.Flag {
+	return &cli.IntFlag{Name: "threads", Aliases: []string{"T"}, Value: runtime.GOMAXPROCS(0), Usage: "code `N` segments at once (the default is the number of cores Go may use, GOMAXPROCS)"}
+}
+
+// parseSize parses a size in bytes with an optional K or M suffix (KiB, MiB).
+func parseSize(s string) (int, error) {
+	mul := 1
+	switch {
+	case strings.HasSuffix(s, "K"), strings.HasSuffix(s, "k"):
+		mul, s = 1<<10, s[:len(s)-1]
+	case strings.HasSuffix(s, "M"), strings.HasSuffix(s, "m"):
+		mul, s = 1<<20, s[:len(s)-1]
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 || n > math.MaxInt32/mul {
+		return 0, fmt.Errorf("%q is not a size (bytes, or KiB and MiB with K and M)", s)
+	}
+	return n * mul, nil
+}
+
+// sizeString formats a size as parseSize reads it.
+func sizeString(n int) string {
+	switch {
+	case n%(1<<20) == 0:
+		return strconv.Itoa(n>>20) + "M"
+	case n%(1<<10) == 0:
+		return strconv.Itoa(n>>10) + "K"
+	}
+	return strconv.Itoa(n)
 }
 
 // outputName picks the output file: the flag, else the input's name transformed.
@@ -100,7 +142,14 @@ func runCompress(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg := encoder.Config{Stats: c.Bool("stats"), ContextOnly: c.Bool("no-lstm")}
+	size, err := parseSize(c.String("segment-size"))
+	if err != nil {
+		return fmt.Errorf("compress: --segment-size: %w", err)
+	}
+	cfg := encoder.Config{Stats: c.Bool("stats"), SegmentSize: size, Concurrency: c.Int("threads"), ContextOnly: c.Bool("no-lstm")}
+	if cfg.Concurrency < 1 {
+		return fmt.Errorf("compress: --threads %d: at least 1", cfg.Concurrency)
+	}
 	if !cfg.ContextOnly {
 		if cfg.Model, err = loadModel("compress", c.String("model")); err != nil {
 			return err
@@ -119,8 +168,8 @@ func runCompress(c *cli.Context) error {
 	}
 	if !c.Bool("quiet") {
 		d := time.Since(start).Seconds()
-		fmt.Fprintf(os.Stderr, "mqzip compress: %s: %d bytes -> %d bytes (%.2fx, %.2f bits per byte), %d frames, %.1f MB/s\n",
-			name, st.In, st.Out, float64(st.In)/float64(max(st.Out, 1)), 8*float64(st.Out)/float64(max(st.In, 1)), st.Frames, float64(st.In)/1e6/d)
+		fmt.Fprintf(os.Stderr, "mqzip compress: %s: %d bytes -> %d bytes (%.2fx, %.2f bits per byte), %d frames, %d segment(s), %.1f MB/s\n",
+			name, st.In, st.Out, float64(st.In)/float64(max(st.Out, 1)), 8*float64(st.Out)/float64(max(st.In, 1)), st.Frames, st.Segments, float64(st.In)/1e6/d)
 		if c.Bool("stats") {
 			fmt.Fprint(os.Stderr, st.Bits.Format())
 		}
@@ -147,7 +196,10 @@ func runDecompress(c *cli.Context) error {
 		}
 		return s + ".restored"
 	})
-	var cfg decoder.Config
+	if c.Int("threads") < 1 {
+		return fmt.Errorf("decompress: --threads %d: at least 1", c.Int("threads"))
+	}
+	cfg := decoder.Config{Concurrency: c.Int("threads")}
 	if m := c.String("model"); m != "" {
 		if cfg.Model, err = loadModel("decompress", m); err != nil {
 			return err

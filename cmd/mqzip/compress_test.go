@@ -77,6 +77,48 @@ func TestCompressPipes(t *testing.T) {
 	}
 }
 
+// TestCompressThreads compresses a capture in small segments with --threads 1, 2 and 3: the
+// files must be identical, and decompress through a pipe with --threads 1 and 2. Invalid
+// settings are refused.
+func TestCompressThreads(t *testing.T) {
+	orig, err := os.ReadFile(testcaps.Find(t, "misc/riskyduha-mqtt.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want string
+	for _, threads := range []string{"1", "2", "3"} {
+		z, stderr, code := run(t, orig, "compress", "-", "--threads", threads, "--segment-size", "16K")
+		if code != 0 {
+			t.Fatalf("--threads %s: exit %d: %s", threads, code, stderr)
+		}
+		if !strings.Contains(stderr, "4 segment(s)") {
+			t.Errorf("--threads %s: %s", threads, stderr)
+		}
+		if threads == "1" {
+			want = z
+		} else if z != want {
+			t.Errorf("--threads %s: %d bytes that differ from the %d of --threads 1", threads, len(z), len(want))
+		}
+	}
+	for _, threads := range []string{"1", "2"} {
+		got, stderr, code := run(t, []byte(want), "decompress", "-", "-q", "-T", threads)
+		if code != 0 || got != string(orig) {
+			t.Errorf("decompress --threads %s: exit %d, %d bytes (want %d): %s", threads, code, len(got), len(orig), stderr)
+		}
+	}
+	for _, args := range [][]string{
+		{"compress", "-", "--threads", "0"},
+		{"compress", "-", "--segment-size", "1K"},
+		{"compress", "-", "--segment-size", "65M"},
+		{"compress", "-", "--segment-size", "lots"},
+		{"decompress", "-", "--threads", "0"},
+	} {
+		if _, stderr, code := run(t, orig, args...); code != 1 || !strings.Contains(stderr, args[2]) && !strings.Contains(stderr, "segment size") {
+			t.Errorf("%v: exit %d: %s", args, code, stderr)
+		}
+	}
+}
+
 func TestBenchCommand(t *testing.T) {
 	for _, tool := range []string{"gzip", "zstd", "brotli", "xz"} {
 		if _, err := exec.LookPath(tool); err != nil {
