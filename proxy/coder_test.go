@@ -15,7 +15,7 @@ func testParams() params {
 }
 
 // link codes packets in one direction and hands the bytes to a decoder in chunks.
-type link struct {
+type codedLink struct {
 	t    testing.TB
 	enc  *encoder
 	dec  *decoder
@@ -23,15 +23,15 @@ type link struct {
 	recv []byte       // received, not yet decoded
 }
 
-func newLink(t testing.TB, dir Direction, p params) *link {
-	l := &link{t: t, dec: newDecoder(dir, p)}
+func newCodedLink(t testing.TB, dir Direction, p params) *codedLink {
+	l := &codedLink{t: t, dec: newDecoder(dir, p)}
 	l.enc = newEncoder(dir, p, &l.wire)
 	return l
 }
 
 // deliver moves n coded bytes (all if n < 0) to the receiver and returns the packets that
 // decode.
-func (l *link) deliver(n int) ([][]byte, error) {
+func (l *codedLink) deliver(n int) ([][]byte, error) {
 	if n < 0 || n > l.wire.Len() {
 		n = l.wire.Len()
 	}
@@ -63,7 +63,7 @@ func TestRoundTrip(t *testing.T) {
 						if chunk == "byte" && len(pkts) > 400 {
 							pkts = pkts[:400]
 						}
-						l := newLink(t, Direction(dir), testParams())
+						l := newCodedLink(t, Direction(dir), testParams())
 						for i, pkt := range pkts {
 							if err := l.enc.encode(pkt); err != nil {
 								t.Fatalf("encode packet %d: %v", i, err)
@@ -107,7 +107,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-func (d *decoder) decodeAll(l *link, k int) ([][]byte, error) { return l.deliver(k) }
+func (d *decoder) decodeAll(l *codedLink, k int) ([][]byte, error) { return l.deliver(k) }
 
 // TestBatches codes several packets before the receiver sees any of their bytes, as a link
 // write with --max-delay carries them, and delivers them in random chunks.
@@ -116,7 +116,7 @@ func TestBatches(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, cv := range convs {
 		for dir, pkts := range cv.dirs {
-			l := newLink(t, Direction(dir), testParams())
+			l := newCodedLink(t, Direction(dir), testParams())
 			var got [][]byte
 			for i := 0; i < len(pkts); {
 				for j := 1 + rng.IntN(8); j > 0 && i < len(pkts); j-- {
