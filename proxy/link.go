@@ -88,17 +88,15 @@ func (l *link) alive() bool {
 	}
 }
 
-// error returns why the link ended, wrapping ErrLinkLost.
+// error returns why the link ended, wrapping ErrLinkLost only: a stream that the link took
+// down counts as a failure, not as what happened to the link.
 func (l *link) error() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.err == nil {
 		return nil
 	}
-	if errors.Is(l.err, ErrLinkLost) {
-		return l.err
-	}
-	return fmt.Errorf("%w: %w", ErrLinkLost, l.err)
+	return fmt.Errorf("%w: %v", ErrLinkLost, l.err)
 }
 
 // fail ends the link: it closes the connection, and every stream sees the link lost.

@@ -72,8 +72,9 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-// TestPartialTimeout sends the core a valid handshake and half of a coded CONNECT, then
-// nothing: the core must give up on the message after PartialTimeout.
+// TestPartialTimeout sends the core a valid handshake, opens a stream and sends half of a coded
+// CONNECT on it, then nothing: the core must give up on the message after PartialTimeout, and
+// close the stream with a close frame that gives the reason.
 func TestPartialTimeout(t *testing.T) {
 	b := startBroker(t)
 	p := startPair(t, b.addr, pairOptions{plain: true, cfg: Config{PartialTimeout: 300 * time.Millisecond}})
@@ -88,8 +89,16 @@ func TestPartialTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Write(par.header())
-	c.Write(coded.Bytes()[:coded.Len()/2])
+	c.Write(appendData(appendOpen(nil, 0), 0, coded.Bytes()[:coded.Len()/2]))
 	waitFor(t, "the core to give up", 5*time.Second, func() bool {
 		return strings.Contains(p.log.String(), "incomplete after") && p.core.Metrics().Counters().Desyncs == 1
 	})
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	reply := make([]byte, headerLen+3)
+	if _, err := io.ReadFull(c, reply); err != nil {
+		t.Fatal(err)
+	}
+	if f, n, err := parseFrame(reply[headerLen:]); err != nil || n != 3 || f.typ != frameClose || f.id != 0 || f.reason != reasonDesync {
+		t.Fatalf("core answered % x", reply[headerLen:])
+	}
 }

@@ -4,9 +4,11 @@
 // permessage-deflate-style DEFLATE (history kept per connection, flushed per message) and zstd
 // with a trained dictionary per message; the latency the pair adds, p50 and p99, against the
 // same replay sent to the broker directly; and the messages per second the pair sustains when
-// several copies of the capture are replayed at once as fast as possible.
+// several copies of the capture are replayed at once as fast as possible. The link's bytes are
+// counted twice: by the pair (its frames, below TLS) and by a relay on the link's TCP
+// connections (TLS records included, and counted), at each max-delay asked for.
 //
-//	go run ./bench/cmd/proxybench [-speed 50] [-copies 4] [capture]
+//	go run ./bench/cmd/proxybench [-speed 50] [-copies 4] [-max-delay 0,1ms,5ms,20ms] [capture]
 package proxybench
 
 import (
@@ -25,12 +27,13 @@ import (
 
 // Config says what to replay and how.
 type Config struct {
-	Capture string       // the capture to replay
-	Speed   float64      // replay speed-up of the timed runs (default 50)
-	Copies  int          // copies of the capture replayed at once in the throughput run (default 4)
-	Broker  string       // a running broker's address; empty: start mosquitto
-	Plain   bool         // no TLS on the link
-	Proxy   proxy.Config // the pair's configuration
+	Capture string          // the capture to replay
+	Speed   float64         // replay speed-up of the timed runs (default 50)
+	Copies  int             // copies of the capture replayed at once in the throughput run (default 4)
+	Broker  string          // a running broker's address; empty: start mosquitto
+	Plain   bool            // no TLS on the link
+	Proxy   proxy.Config    // the pair's configuration
+	Delays  []time.Duration // the max-delays to measure the link bytes and latency at (default: Proxy.MaxDelay)
 }
 
 // Report is the outcome of Run. Arrays are indexed by proxy.Direction.
@@ -39,19 +42,31 @@ type Report struct {
 	Connections int
 	Messages    [2]int // MQTT packets of the timed run through the pair
 	MQTTBytes   [2]int // their bytes: what a direct connection carries
-	LinkBytes   [2]int // the link's bytes (coded stream with handshakes, without TLS or TCP)
-	WireBytes   [2]int // the same with TLS records (unless Plain), as TCP carries them
 	Deflate     [2]int // DEFLATE with per-connection history, flushed per message
 	Zstd        [2]int // zstd -19 with a trained dictionary, per message
 	ZstdErr     string // why there is no zstd figure, if there is none
 
-	Speed        float64
-	Direct, Pair Latency // PUBLISH latency from the client's write to its arrival at a stand-in broker
+	Speed  float64
+	Direct Latency // PUBLISH latency from the client's write to its arrival at a stand-in broker
+	Runs   []DelayRun // the pair at each max-delay
 
 	Copies     int
-	Throughput float64 // messages per second through the pair, untimed
+	Throughput float64 // messages per second through the pair, untimed, at the first max-delay
 	ThroughN   int
 	ThroughDur time.Duration
+}
+
+// DelayRun is what the pair did at one max-delay.
+type DelayRun struct {
+	MaxDelay  time.Duration
+	Messages  [2]int // MQTT packets of the timed run
+	DataBytes [2]int // the coded messages on the link, without framing
+	LinkBytes [2]int // the link's bytes: frames and handshakes, without TLS or TCP
+	WireBytes [2]int // the same with TLS records (unless Plain), as TCP carries them
+	Records   [2]int // TLS records (0 when Plain)
+	Writes    [2]int // the pair's writes to the link
+	Links     int    // link connections the relay saw
+	Pair      Latency
 }
 
 // Run runs the benchmark.
@@ -61,6 +76,9 @@ func Run(cfg Config) (*Report, error) {
 	}
 	if cfg.Copies <= 0 {
 		cfg.Copies = 4
+	}
+	if len(cfg.Delays) == 0 {
+		cfg.Delays = []time.Duration{cfg.Proxy.MaxDelay}
 	}
 	convs, err := Load(cfg.Capture)
 	if err != nil {
@@ -81,40 +99,61 @@ func Run(cfg Config) (*Report, error) {
 		broker = b.addr
 	}
 	rep := &Report{Capture: cfg.Capture, Connections: len(convs), Speed: cfg.Speed, Copies: cfg.Copies}
-
-	p, err := startPair(broker, cfg, true)
-	if err != nil {
+	if rep.Direct, err = latency(convs, cfg, false); err != nil {
 		return nil, err
 	}
-	rec, err := timedRun(p.edgeAddr, convs, cfg.Speed)
-	p.close()
-	if err != nil {
-		return nil, err
-	}
-	for d := range p.relay.bytes {
-		rep.WireBytes[d] = int(p.relay.bytes[d].Load())
-	}
-	if rep.Direct, rep.Pair, err = latencies(convs, cfg); err != nil {
-		return nil, err
-	}
-	c := p.edge.Metrics().Counters()
-	var sets [2][][]byte
-	for d, conns := range [2][][][]byte{rec.up, rec.down} {
-		for _, pkts := range conns {
-			rep.Messages[d] += len(pkts)
-			for _, pk := range pkts {
-				rep.MQTTBytes[d] += len(pk)
-			}
-			rep.Deflate[d] += deflatePerMessage(pkts)
-			sets[d] = append(sets[d], pkts...)
+	for i, delay := range cfg.Delays {
+		c := cfg
+		c.Proxy.MaxDelay = delay
+		run := DelayRun{MaxDelay: delay}
+		p, err := startPair(broker, c, true)
+		if err != nil {
+			return nil, err
 		}
-		rep.LinkBytes[d] = int(c.LinkBytes[d])
+		rec, err := timedRun(p.edgeAddr, convs, cfg.Speed)
+		p.close()
+		if err != nil {
+			return nil, err
+		}
+		k := p.edge.Metrics().Counters()
+		for d := range 2 {
+			run.WireBytes[d] = int(p.relay.bytes[d].Load())
+			run.Records[d] = int(p.relay.records[d].Load())
+			run.LinkBytes[d] = int(k.LinkBytes[d])
+			run.DataBytes[d] = int(k.DataBytes[d])
+		}
+		run.Writes[0] = int(k.LinkWrites[0])
+		run.Writes[1] = int(p.core.Metrics().Counters().LinkWrites[1])
+		run.Links = int(p.relay.conns.Load())
+		for d, conns := range [2][][][]byte{rec.up, rec.down} {
+			for _, pkts := range conns {
+				run.Messages[d] += len(pkts)
+			}
+		}
+		if i == 0 {
+			var sets [2][][]byte
+			for d, conns := range [2][][][]byte{rec.up, rec.down} {
+				for _, pkts := range conns {
+					rep.Messages[d] += len(pkts)
+					for _, pk := range pkts {
+						rep.MQTTBytes[d] += len(pk)
+					}
+					rep.Deflate[d] += deflatePerMessage(pkts)
+					sets[d] = append(sets[d], pkts...)
+				}
+			}
+			if rep.Zstd, err = zstdPerMessage(sets, filepath.Join(work, "zstd")); err != nil {
+				rep.ZstdErr = err.Error()
+			}
+		}
+		if run.Pair, err = latency(convs, c, true); err != nil {
+			return nil, err
+		}
+		rep.Runs = append(rep.Runs, run)
 	}
-	if rep.Zstd, err = zstdPerMessage(sets, filepath.Join(work, "zstd")); err != nil {
-		rep.ZstdErr = err.Error()
-	}
-
-	if err := throughput(rep, broker, convs, cfg); err != nil {
+	c := cfg
+	c.Proxy.MaxDelay = cfg.Delays[0]
+	if err := throughput(rep, broker, convs, c); err != nil {
 		return nil, err
 	}
 	return rep, nil
@@ -145,40 +184,29 @@ func replayAll(addr string, convs []*Conversation, speed float64, rec *recorder)
 	return errors.Join(errs...)
 }
 
-// latencies replays the capture at its timing sped up to a stand-in broker, directly and
-// through a pair, and returns the latency of the PUBLISH packets on each path.
-func latencies(convs []*Conversation, cfg Config) (direct, pair Latency, err error) {
-	for i := range 2 {
-		rec := newRecorder()
-		s, err := startSink(rec)
-		if err != nil {
-			return direct, pair, err
-		}
-		addr := s.addr()
-		var p *pairServers
-		if i == 1 {
-			if p, err = startPair(addr, cfg, false); err != nil {
-				s.close()
-				return direct, pair, err
-			}
-			addr = p.edgeAddr
-		}
-		err = replayAll(addr, convs, cfg.Speed, rec)
-		time.Sleep(50 * time.Millisecond)
-		if p != nil {
-			p.close()
-		}
-		s.close()
-		if err != nil {
-			return direct, pair, err
-		}
-		if i == 0 {
-			direct = rec.latency()
-		} else {
-			pair = rec.latency()
-		}
+// latency replays the capture at its timing sped up to a stand-in broker, directly or through
+// a pair, and returns the latency of the PUBLISH packets.
+func latency(convs []*Conversation, cfg Config, pair bool) (Latency, error) {
+	rec := newRecorder()
+	s, err := startSink(rec)
+	if err != nil {
+		return Latency{}, err
 	}
-	return direct, pair, nil
+	defer s.close()
+	addr := s.addr()
+	var p *pairServers
+	if pair {
+		if p, err = startPair(addr, cfg, false); err != nil {
+			return Latency{}, err
+		}
+		addr = p.edgeAddr
+	}
+	err = replayAll(addr, convs, cfg.Speed, rec)
+	time.Sleep(50 * time.Millisecond)
+	if p != nil {
+		p.close()
+	}
+	return rec.latency(), err
 }
 
 // throughput replays cfg.Copies copies of the capture at once, untimed, through a fresh pair
@@ -254,7 +282,7 @@ func startPair(broker string, cfg Config, counted bool) (*pairServers, error) {
 	link := cl.Addr().String()
 	var r *relay
 	if counted {
-		if r, err = startRelay(link); err != nil {
+		if r, err = startRelay(link, !cfg.Plain); err != nil {
 			core.Close()
 			return nil, err
 		}
