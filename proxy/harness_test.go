@@ -368,7 +368,7 @@ type frameScanner struct {
 	off    int    // bytes seen
 	hdr    []byte // a frame header read in part
 	broken bool   // a frame header has been replaced
-	rem    int // data bytes of the current frame still to come
+	rem    int    // data bytes of the current frame still to come
 	remID  uint32
 	data0  int64 // data bytes of stream 0 seen
 	frames int

@@ -47,7 +47,7 @@ type Report struct {
 	ZstdErr     string // why there is no zstd figure, if there is none
 
 	Speed  float64
-	Direct Latency // PUBLISH latency from the client's write to its arrival at a stand-in broker
+	Direct Latency    // PUBLISH latency from the client's write to its arrival at a stand-in broker
 	Runs   []DelayRun // the pair at each max-delay
 
 	Copies     int
