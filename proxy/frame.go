@@ -10,7 +10,7 @@ import (
 //
 //	kind 0      open: the edge opens the stream (the core connects to the broker for it)
 //	kind 1 to 5 data: that many bytes of the stream's coded messages follow
-//	kind 6      data: a uvarint length n (1 to maxData) follows, then n bytes
+//	kind 6      data: a uvarint length n (6 to maxData) follows, then n bytes
 //	kind 7      control: a byte follows, with
 //	            0 fin:    the sender's direction of the stream has ended, at a packet boundary
 //	            1 close:  a reason byte follows; the sender is done with the stream
@@ -134,8 +134,8 @@ func parseFrame(buf []byte) (f frame, n int, err error) {
 		switch {
 		case k == 0:
 			return f, 0, nil
-		case k < 0 || v == 0 || v > maxData:
-			return f, 0, framing("data frame of %d bytes", v)
+		case k < 0 || v <= kindShort || v > maxData:
+			return f, 0, framing("data frame of %d bytes with its length apart", v)
 		}
 		f.typ, f.n = frameData, int(v)
 		return f, n + k, nil
