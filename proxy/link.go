@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"sync"
 	"time"
 )
@@ -113,12 +112,19 @@ func (l *link) fail(err error) {
 	l.w.fail(ErrLinkLost)
 }
 
+// errLinkEOF is how a link connection that the far side closed between frames ends.
+var errLinkEOF = errors.New("proxy: the far side closed the link")
+
 // run reads frames until the link fails, then ends it, waits for the streams the core
-// accepted, and returns the error that ended it.
+// accepted, and returns the error that ended it: nil when the far side closed it between
+// frames (its streams, if any, end with ErrLinkLost).
 func (l *link) run() error {
 	err := l.read()
 	l.fail(err)
 	l.wg.Wait()
+	if err == errLinkEOF {
+		return nil
+	}
 	return err
 }
 
@@ -183,11 +189,9 @@ func (l *link) read() error {
 		switch {
 		case rerr == nil:
 		case rerr == io.EOF && start == end && rem == 0:
-			return errors.New("proxy: the far side closed the link")
+			return errLinkEOF
 		case rerr == io.EOF:
 			return fmt.Errorf("%w: link closed inside a frame", ErrFraming)
-		case errors.Is(rerr, os.ErrDeadlineExceeded):
-			return fmt.Errorf("proxy: link: %w", rerr)
 		default:
 			return fmt.Errorf("proxy: link: %w", rerr)
 		}
