@@ -245,7 +245,7 @@ func (l *link) dispatch(f frame) (*session, error) {
 		s.signal(s.inc)
 	case frameClose:
 		s.peerClose, s.peerReason = true, f.reason
-		if s.localClose {
+		if s.closeSent {
 			delete(l.streams, f.id)
 		}
 		close(s.peerc)
@@ -258,26 +258,21 @@ func (l *link) dispatch(f frame) (*session, error) {
 }
 
 // closeStream sends s's close frame, once its session has ended, and forgets s once the far
-// side has closed it too: only then may the edge give its identifier to a new client.
+// side has closed it too: only then may the edge give its identifier to a new client, whose
+// open frame thus follows this close on the link.
 func (l *link) closeStream(s *session, reason byte) {
-	l.mu.Lock()
 	s.mu.Lock()
 	s.localClose = true
 	s.in = nil
+	s.mu.Unlock()
+	l.w.stage(s, nil, func(b []byte) []byte { return appendClose(b, s.id, reason) })
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s.mu.Lock()
+	s.closeSent = true
 	gone := s.peerClose
 	s.mu.Unlock()
 	if gone || l.err != nil {
 		delete(l.streams, s.id)
-	}
-	dead := l.err != nil
-	l.mu.Unlock()
-	if !dead {
-		l.w.add(func(b []byte) []byte {
-			if s.opening { // the stream never sent anything: open and close it
-				s.opening = false
-				b = appendOpen(b, s.id)
-			}
-			return appendClose(b, s.id, reason)
-		})
 	}
 }

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -14,14 +15,18 @@ import (
 // delay a write, and over TLS a record, carries everything that was coded while the previous
 // one was under way, at no cost in latency. With a positive delay, the first frames added to
 // an empty buffer start a timer, and everything added until it fires goes out in one write,
-// unless flushAt bytes gather first. At most maxPending bytes wait (beyond one addition): a
-// sender that finds more waits for the link to take them, which is the link's back-pressure.
-// Errors are sticky.
+// unless flushAt bytes gather first. A stream's data waiting for a write is gathered in one
+// data frame (its open before, its fin or close after), so that a stream pays one frame
+// header per write however many messages it sent meanwhile. At most maxPending bytes wait
+// (beyond one addition): a sender that finds more waits for the link to take them, which is
+// the link's back-pressure. Errors are sticky.
 type linkWriter struct {
 	mu      sync.Mutex
 	room    sync.Cond // signalled when pending shrinks or the writer fails
 	conn    net.Conn
-	pending []byte
+	pending []byte     // frames that belong to no stream's data (window frames)
+	order   []*session // streams with data or frames staged, in the order they came
+	staged  int        // bytes staged in the streams
 	spare   []byte
 	writing bool
 	armed   bool
@@ -49,15 +54,51 @@ func (w *linkWriter) init(conn net.Conn, delay, timeout time.Duration, bytes, wr
 func (w *linkWriter) add(build func([]byte) []byte) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for w.err == nil && len(w.pending) >= maxPending {
-		w.room.Wait()
-	}
-	if w.err != nil {
-		return w.err
+	if err := w.waitRoom(); err != nil {
+		return err
 	}
 	w.pending = build(w.pending)
+	w.added()
+	return w.err
+}
+
+// stage adds data of stream s, then the frames that tail appends (nil: none), to be written
+// after what s staged before and after its open frame if s has not sent it yet.
+func (w *linkWriter) stage(s *session, data []byte, tail func([]byte) []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.waitRoom(); err != nil {
+		return err
+	}
+	if !s.wqueued {
+		s.wqueued = true
+		w.order = append(w.order, s)
+	}
+	n := len(s.wdata) + len(s.wtail)
+	if len(s.wtail) > 0 && len(data) > 0 {
+		return errors.New("proxy: stream data after its fin or close") // a bug: the pumps never do it
+	}
+	s.wdata = append(s.wdata, data...)
+	if tail != nil {
+		s.wtail = tail(s.wtail)
+	}
+	w.staged += len(s.wdata) + len(s.wtail) - n
+	w.added()
+	return w.err
+}
+
+// waitRoom waits until fewer than maxPending bytes wait; w.mu is held.
+func (w *linkWriter) waitRoom() error {
+	for w.err == nil && len(w.pending)+w.staged >= maxPending {
+		w.room.Wait()
+	}
+	return w.err
+}
+
+// added writes what waits, or arranges for it to be written; w.mu is held.
+func (w *linkWriter) added() {
 	switch {
-	case w.delay > 0 && len(w.pending) < flushAt:
+	case w.delay > 0 && len(w.pending)+w.staged < flushAt:
 		if !w.armed {
 			w.armed = true
 			time.AfterFunc(w.delay, w.timerFlush)
@@ -65,7 +106,6 @@ func (w *linkWriter) add(build func([]byte) []byte) error {
 	default:
 		w.flushLocked()
 	}
-	return w.err
 }
 
 func (w *linkWriter) timerFlush() {
@@ -82,8 +122,22 @@ func (w *linkWriter) flushLocked() {
 		return
 	}
 	w.writing = true
-	for len(w.pending) > 0 && w.err == nil {
+	for (len(w.pending) > 0 || len(w.order) > 0) && w.err == nil {
 		buf := w.pending
+		for i, s := range w.order {
+			if s.opening {
+				s.opening = false
+				buf = appendOpen(buf, s.id)
+			}
+			buf = appendData(buf, s.id, s.wdata)
+			buf = append(buf, s.wtail...)
+			s.wdata, s.wtail, s.wqueued = s.wdata[:0], s.wtail[:0], false
+			if cap(s.wdata) > maxData {
+				s.wdata = nil
+			}
+			w.order[i] = nil
+		}
+		w.order, w.staged = w.order[:0], 0
 		w.pending = w.spare[:0]
 		w.spare = nil
 		w.mu.Unlock()
@@ -114,5 +168,9 @@ func (w *linkWriter) fail(err error) {
 		w.err = err
 	}
 	w.pending = nil
+	for _, s := range w.order {
+		s.wdata, s.wtail, s.wqueued = nil, nil, false
+	}
+	w.order, w.staged = nil, 0
 	w.room.Broadcast()
 }

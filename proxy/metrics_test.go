@@ -26,7 +26,10 @@ func TestMetrics(t *testing.T) {
 	}
 	c.wait(t, 50)
 	c.Disconnect(&paho.Disconnect{})
-	waitFor(t, "the connection to close", 5*time.Second, func() bool { return p.edge.Metrics().Counters().Active == 0 })
+	waitFor(t, "the stream to close on both sides", 5*time.Second, func() bool {
+		e, k := p.edge.Metrics().Counters(), p.core.Metrics().Counters()
+		return e.Active == 0 && k.Active == 0 && e.LinkBytes == k.LinkBytes
+	})
 	e := p.edge.Metrics().Counters()
 	k := p.core.Metrics().Counters()
 	for d := Up; d <= Down; d++ {

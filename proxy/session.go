@@ -29,7 +29,11 @@ type session struct {
 	enc     Direction
 	version atomic.Uint32
 	coded   bytes.Buffer // coded messages not yet handed to the link writer
-	opening bool         // edge: the open frame has not gone out yet (guarded by l.w.mu)
+	// guarded by l.w.mu: what the link writer holds of the stream
+	opening bool   // edge: the open frame has not gone out yet
+	wdata   []byte // data staged for the next write
+	wtail   []byte // fin and close frames staged after it
+	wqueued bool   // the stream is in the writer's order
 	credit  atomic.Int64 // bytes this side may still send before the far side grants more
 	once    sync.Once
 	quit    chan struct{} // closed when the session ends on this side
@@ -42,7 +46,8 @@ type session struct {
 	peerFin    bool
 	peerClose  bool
 	peerReason byte
-	localClose bool
+	localClose bool // the session has ended: data that arrives is dropped
+	closeSent  bool // the close frame has been handed to the link writer
 }
 
 func newSession(l *link, id uint32, log *slog.Logger) *session {
@@ -206,23 +211,13 @@ func reasonOf(err error) byte {
 // errBroker marks a broker that could not be reached.
 var errBroker = errors.New("proxy: broker unreachable")
 
-// send hands the coded messages gathered to the link writer, after the open frame if the
-// stream has not sent it yet.
+// send hands the coded messages gathered to the link writer, then the frames that extra
+// appends, if any.
 func (s *session) send(extra func([]byte) []byte) error {
 	if s.coded.Len() == 0 && extra == nil {
 		return nil
 	}
-	err := s.l.w.add(func(b []byte) []byte {
-		if s.opening {
-			s.opening = false
-			b = appendOpen(b, s.id)
-		}
-		b = appendData(b, s.id, s.coded.Bytes())
-		if extra != nil {
-			b = extra(b)
-		}
-		return b
-	})
+	err := s.l.w.stage(s, s.coded.Bytes(), extra)
 	s.l.m.dataBytes[s.enc].Add(int64(s.coded.Len()))
 	s.coded.Reset()
 	if s.coded.Cap() > 1<<20 {

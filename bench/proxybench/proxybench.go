@@ -15,6 +15,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -66,6 +67,7 @@ type DelayRun struct {
 	Records   [2]int // TLS records (0 when Plain)
 	Writes    [2]int // the pair's writes to the link
 	Links     int    // link connections the relay saw
+	Setup     [2]int // bytes on the wire before the replay: TLS handshake, link header, a warm-up connection
 	Pair      Latency
 }
 
@@ -110,21 +112,36 @@ func Run(cfg Config) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The link connection is dialed and its TLS handshake done by a warm-up client, so that
+		// what follows counts the link's steady state; the setup's bytes are reported apart.
+		if err := warmUp(p); err != nil {
+			p.close()
+			return nil, err
+		}
+		k0, w0 := p.edge.Metrics().Counters(), p.core.Metrics().Counters().LinkWrites[1]
+		var wire0, rec0 [2]int
+		for d := range 2 {
+			wire0[d], rec0[d] = int(p.relay.bytes[d].Load()), int(p.relay.records[d].Load())
+		}
 		rec, err := timedRun(p.edgeAddr, convs, cfg.Speed)
+		if err == nil {
+			err = quiesce(p)
+		}
+		k := p.edge.Metrics().Counters()
+		for d := range 2 {
+			run.Setup[d] = wire0[d]
+			run.WireBytes[d] = int(p.relay.bytes[d].Load()) - wire0[d]
+			run.Records[d] = int(p.relay.records[d].Load()) - rec0[d]
+			run.LinkBytes[d] = int(k.LinkBytes[d] - k0.LinkBytes[d])
+			run.DataBytes[d] = int(k.DataBytes[d] - k0.DataBytes[d])
+		}
+		run.Writes[0] = int(k.LinkWrites[0] - k0.LinkWrites[0])
+		run.Writes[1] = int(p.core.Metrics().Counters().LinkWrites[1] - w0)
+		run.Links = int(p.relay.conns.Load())
 		p.close()
 		if err != nil {
 			return nil, err
 		}
-		k := p.edge.Metrics().Counters()
-		for d := range 2 {
-			run.WireBytes[d] = int(p.relay.bytes[d].Load())
-			run.Records[d] = int(p.relay.records[d].Load())
-			run.LinkBytes[d] = int(k.LinkBytes[d])
-			run.DataBytes[d] = int(k.DataBytes[d])
-		}
-		run.Writes[0] = int(k.LinkWrites[0])
-		run.Writes[1] = int(p.core.Metrics().Counters().LinkWrites[1])
-		run.Links = int(p.relay.conns.Load())
 		for d, conns := range [2][][][]byte{rec.up, rec.down} {
 			for _, pkts := range conns {
 				run.Messages[d] += len(pkts)
@@ -157,6 +174,41 @@ func Run(cfg Config) (*Report, error) {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// warmUp connects a client through the pair and disconnects it, so that the edge dials its
+// link connection, and waits until the pair is idle.
+func warmUp(p *pairServers) error {
+	c, err := net.Dial("tcp", p.edgeAddr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	id := "proxybench-warmup"
+	body := append([]byte{0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 60, 0, byte(len(id))}, id...)
+	c.Write(append([]byte{0x10, byte(len(body))}, body...))
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	connack := make([]byte, 4)
+	if _, err := io.ReadFull(c, connack); err != nil || connack[0] != 0x20 {
+		return fmt.Errorf("proxybench: warm-up connection: % x, %v", connack, err)
+	}
+	c.Write([]byte{0xe0, 0})
+	io.Copy(io.Discard, c)
+	return quiesce(p)
+}
+
+// quiesce waits until no client is connected to the pair and the link's frames have all
+// arrived.
+func quiesce(p *pairServers) error {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		e, k := p.edge.Metrics().Counters(), p.core.Metrics().Counters()
+		if e.Active == 0 && k.Active == 0 && e.LinkBytes == k.LinkBytes && p.relay.idle() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("proxybench: the pair is still busy: edge %+v, core %+v", e, k)
+		}
+	}
 }
 
 // timedRun replays every conversation at once at its captured timing sped up, to addr.

@@ -11,13 +11,14 @@ import (
 // TLS records around them, as they cross the network (without TCP/IP headers); and, when the
 // link uses TLS, the records.
 type relay struct {
-	l       net.Listener
-	target  string
-	tls     bool
-	bytes   [2]atomic.Int64 // edge to core, core to edge
-	records [2]atomic.Int64
-	conns   atomic.Int64
-	wg      sync.WaitGroup
+	l        net.Listener
+	target   string
+	tls      bool
+	bytes    [2]atomic.Int64 // edge to core, core to edge
+	records  [2]atomic.Int64
+	conns    atomic.Int64
+	inFlight atomic.Int64 // bytes read and not yet written on
+	wg       sync.WaitGroup
 }
 
 func startRelay(target string, tls bool) (*relay, error) {
@@ -68,6 +69,7 @@ func (r *relay) copy(dst io.Writer, src io.Reader, dir int) {
 	inHdr, skip := 0, 0 // bytes of the record header read; bytes of the record body to skip
 	for {
 		n, err := src.Read(buf)
+		r.inFlight.Add(int64(n))
 		r.bytes[dir].Add(int64(n))
 		for p := buf[:n]; r.tls && len(p) > 0; {
 			if skip > 0 {
@@ -85,7 +87,9 @@ func (r *relay) copy(dst io.Writer, src io.Reader, dir int) {
 			}
 		}
 		if n > 0 {
-			if _, werr := dst.Write(buf[:n]); werr != nil {
+			_, werr := dst.Write(buf[:n])
+			r.inFlight.Add(-int64(n))
+			if werr != nil {
 				return
 			}
 		}
@@ -94,6 +98,10 @@ func (r *relay) copy(dst io.Writer, src io.Reader, dir int) {
 		}
 	}
 }
+
+// idle reports whether the relay has passed on every byte it has read (the link's bytes as
+// the pair counts them are then all there).
+func (r *relay) idle() bool { return r.inFlight.Load() == 0 }
 
 func (r *relay) close() {
 	r.l.Close()
