@@ -242,6 +242,7 @@ func (l *link) dispatch(f frame) (*session, error) {
 			return nil, framing("second fin for stream %d", f.id)
 		}
 		s.peerFin = true
+		s.inline = false // the pump passes the fin on, after the data
 		s.signal(s.inc)
 	case frameClose:
 		s.peerClose, s.peerReason = true, f.reason
@@ -249,6 +250,7 @@ func (l *link) dispatch(f frame) (*session, error) {
 			delete(l.streams, f.id)
 		}
 		close(s.peerc)
+		s.inline = false
 		s.signal(s.inc)
 	case frameWindow:
 		s.credit.Add(int64(f.n))

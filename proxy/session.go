@@ -10,6 +10,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -48,6 +49,12 @@ type session struct {
 	peerReason byte
 	localClose bool // the session has ended: data that arrives is dropped
 	closeSent  bool // the close frame has been handed to the link writer
+	inline     bool // the link reader owns ds, and decodes and writes what arrives itself
+	ds         decodeState
+	unwritten  []byte // decoded by the link reader, for the pump to write
+	inErr      error  // the link reader's decode failed
+	needWindow bool   // the link reader decoded enough for a window frame
+	raw        syscall.RawConn
 }
 
 func newSession(l *link, id uint32, log *slog.Logger) *session {
@@ -65,21 +72,6 @@ func (s *session) signal(c chan struct{}) {
 	}
 }
 
-// deliver appends data received for the stream. The far side sends only within the credit
-// this side granted, plus one message: more breaks the protocol.
-func (s *session) deliver(data []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.localClose {
-		return nil
-	}
-	s.in = append(s.in, data...)
-	if len(s.in) > s.l.p.window+mostPerMessage(s.l.p) {
-		return framing("stream %d received %d bytes beyond its window", s.id, len(s.in))
-	}
-	s.signal(s.inc)
-	return nil
-}
 
 // peerClosed is the error of a session that the far side closed.
 type peerClosed struct {
@@ -309,114 +301,6 @@ func (s *session) encodePump() error {
 
 // mostPerMessage is the most link bytes one message can take.
 func mostPerMessage(p params) int { return max(17*p.modelLimit, p.maxPacket+p.maxPacket/1024) + 256 }
-
-// decodePump decodes the packets of the other direction from the stream's data, validates them
-// and forwards them on the plain connection, returning credit to the far side as it goes.
-func (s *session) decodePump() error {
-	dir := 1 - s.enc
-	d := newDecoder(dir, s.l.p)
-	ck := checker{dir: dir, version: &s.version}
-	m := s.l.m
-	var buf, out []byte
-	start, consumed := 0, 0
-	var partial *time.Timer
-	var expired <-chan time.Time
-	defer func() {
-		if partial != nil {
-			partial.Stop()
-		}
-	}()
-	for {
-		s.mu.Lock()
-		buf = buf[:copy(buf, buf[start:])]
-		start = 0
-		took := len(s.in)
-		buf = append(buf, s.in...)
-		s.in = s.in[:0]
-		if cap(s.in) > 1<<20 {
-			s.in = nil
-		}
-		fin, closed := s.peerFin, s.peerClose
-		s.mu.Unlock()
-		if took == 0 && !fin && !closed {
-			select {
-			case <-s.inc:
-				continue
-			case <-s.quit:
-				return net.ErrClosed
-			case <-expired:
-				return &PacketError{Dir: dir, Index: d.n, Err: desync("message incomplete after %v without more bytes", s.l.cfg.PartialTimeout)}
-			}
-		}
-		for {
-			pkt, used, err := d.decode(buf[start:])
-			if err == nil && used > 0 {
-				if err = ck.check(pkt); err != nil {
-					err = desync("decoded packet fails validation: %w", err)
-				}
-			}
-			if err != nil {
-				s.write(out)
-				return &PacketError{Dir: dir, Index: d.n, Err: err}
-			}
-			if used == 0 {
-				break
-			}
-			start += used
-			consumed += used
-			if len(out)+len(pkt) > flushAt {
-				if err := s.write(out); err != nil {
-					return err
-				}
-				out = out[:0]
-			}
-			if len(pkt) > flushAt {
-				if err := s.write(pkt); err != nil {
-					return err
-				}
-			} else {
-				out = append(out, pkt...)
-			}
-			m.messages[dir].Add(1)
-			m.mqttBytes[dir].Add(int64(len(pkt)))
-		}
-		if err := s.write(out); err != nil {
-			return err
-		}
-		out = out[:0]
-		if len(buf) > 1<<20 && start == len(buf) {
-			buf = nil // do not keep the buffer of a large packet
-			start = 0
-		}
-		switch {
-		case fin && start == len(buf):
-			closeWrite(s.plain)
-			return nil
-		case fin:
-			return &PacketError{Dir: dir, Index: d.n, Err: desync("stream ended inside a message (%d bytes pending)", len(buf)-start)}
-		case closed:
-			return s.peerError()
-		}
-		if consumed >= s.l.p.window/2 {
-			n := consumed
-			consumed = 0
-			if err := s.l.w.add(func(b []byte) []byte { return appendWindow(b, s.id, n) }); err != nil {
-				return s.l.error()
-			}
-		}
-		// A message that has started must complete within PartialTimeout.
-		switch {
-		case start < len(buf) && partial == nil:
-			partial = time.NewTimer(s.l.cfg.PartialTimeout)
-			expired = partial.C
-		case start < len(buf) && took > 0:
-			partial.Reset(s.l.cfg.PartialTimeout)
-		case start == len(buf) && partial != nil:
-			partial.Stop()
-			partial, expired = nil, nil
-		}
-	}
-}
 
 // write writes b to the plain connection.
 func (s *session) write(b []byte) error {
