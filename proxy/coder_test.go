@@ -227,3 +227,54 @@ func testCorruption(t *testing.T, bits uint) {
 	}
 	t.Logf("%d flips: %d desyncs detected, %d left waiting; %d delivered a valid but wrong packet first", trials, caught, stalled, wrong)
 }
+
+// TestDecodeWhole decodes real packets coded in groups, as the data frames of a stream carry
+// them, with the single decode of whole frames: every packet comes out as sent, and a group
+// cut short is a desynchronisation or decodes as sent (the range coder's last byte may carry
+// nothing that the padding does not stand in for), never as a packet that was not sent.
+func TestDecodeWhole(t *testing.T) {
+	for _, name := range []string{"misc/riskyduha-mqtt.pcap", "suricata-verify/mqtt-pub-rules_mqtt5_pub_jpeg.pcap"} {
+		for _, cv := range conversations(t, name) {
+			for dir, pkts := range cv.dirs {
+				var wire bytes.Buffer
+				e := newEncoder(Direction(dir), testParams(), &wire)
+				d := newDecoder(Direction(dir), testParams())
+				for i := 0; i < len(pkts); i += 3 {
+					group := pkts[i:min(i+1+i%3, len(pkts))]
+					for _, p := range group {
+						if err := e.encode(p); err != nil {
+							t.Fatal(err)
+						}
+					}
+					frame := bytes.Clone(wire.Bytes())
+					wire.Reset()
+					if i == 30 { // a frame cut short: a desynchronisation, or the packets as sent
+						cut := frame[:len(frame)-1]
+						for at, k := 0, 0; k < len(group); k++ {
+							got, n, err := d.decodeWhole(cut[at:])
+							if err != nil || n == 0 {
+								break
+							}
+							if !bytes.Equal(got, group[k]) {
+								t.Fatalf("%s: a frame cut short decoded as %x, not %x", name, got, group[k])
+							}
+							at += n
+						}
+						break
+					}
+					at := 0
+					for _, p := range group {
+						got, n, err := d.decodeWhole(frame[at:])
+						if err != nil || !bytes.Equal(got, p) {
+							t.Fatalf("%s: packet %x decoded as %x: %v", name, p, got, err)
+						}
+						at += n
+					}
+					if at != len(frame) {
+						t.Fatalf("%s: %d of %d bytes decoded", name, at, len(frame))
+					}
+				}
+			}
+		}
+	}
+}

@@ -31,13 +31,21 @@ type decodeState struct {
 }
 
 // decodeAll decodes the complete messages at the start of b, appending their packets to
-// ds.out until it holds flushAt bytes, and returns the bytes they took.
-func (s *session) decodeAll(ds *decodeState, b []byte) (int, error) {
+// ds.out until it holds flushAt bytes, and returns the bytes they took. With whole set, b
+// holds whole messages only (see decoder.decodeWhole).
+func (s *session) decodeAll(ds *decodeState, b []byte, whole bool) (int, error) {
 	m := s.l.m
 	dir := 1 - s.enc
 	used := 0
 	for len(ds.out) < flushAt {
-		pkt, n, err := ds.d.decode(b[used:])
+		var pkt []byte
+		var n int
+		var err error
+		if whole {
+			pkt, n, err = ds.d.decodeWhole(b[used:])
+		} else {
+			pkt, n, err = ds.d.decode(b[used:])
+		}
 		if err == nil && n > 0 {
 			if err = ds.ck.check(pkt); err != nil {
 				err = desync("decoded packet fails validation: %w", err)
@@ -59,9 +67,10 @@ func (s *session) decodeAll(ds *decodeState, b []byte) (int, error) {
 }
 
 // deliver takes data received for the stream: in inline mode it decodes and writes it at
-// once, else it appends it for the pump. The far side sends only within the credit this side
-// granted, plus one message: more breaks the protocol.
-func (s *session) deliver(data []byte) error {
+// once, else it appends it for the pump. whole says that data is a data frame shorter than
+// maxData, received at once, so holds whole messages only. The far side sends only within the
+// credit this side granted, plus one message: more breaks the protocol.
+func (s *session) deliver(data []byte, whole bool) error {
 	s.mu.Lock()
 	if s.localClose {
 		s.mu.Unlock()
@@ -80,7 +89,7 @@ func (s *session) deliver(data []byte) error {
 	}
 	s.mu.Unlock()
 	ds := &s.ds
-	used, err := s.decodeAll(ds, data)
+	used, err := s.decodeAll(ds, data, whole)
 	written := 0
 	if len(ds.out) > 0 {
 		written = tryWrite(s.raw, ds.out)
@@ -167,7 +176,7 @@ func (s *session) decodePump() error {
 			}
 		}
 		for {
-			used, err := s.decodeAll(ds, ds.buf[ds.start:])
+			used, err := s.decodeAll(ds, ds.buf[ds.start:], false)
 			ds.start += used
 			if werr := s.write(ds.out); werr != nil && err == nil {
 				err = werr

@@ -28,8 +28,9 @@ func fuzzSeeds(f *testing.F) (plain, coded [][]byte) {
 	return plain, coded
 }
 
-// FuzzDecode feeds arbitrary link bytes to a decoder: it must never panic, and must stop with
-// ErrDesync or a need for more bytes within its bounds.
+// FuzzDecode feeds arbitrary link bytes to a decoder, as a stream's data and as whole data
+// frames: it must never panic, and must stop with ErrDesync or a need for more bytes within its
+// bounds.
 func FuzzDecode(f *testing.F) {
 	_, coded := fuzzSeeds(f)
 	for _, c := range coded {
@@ -40,6 +41,20 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := testParams()
 		p.modelLimit, p.maxPacket = 256, 4096 // keep the fuzzer's bounds small
+		w := newDecoder(Up, p) // as whole frames are decoded
+		for rest := data; len(rest) > 0; {
+			pkt, n, err := w.decodeWhole(rest)
+			if err != nil && !errors.Is(err, ErrDesync) {
+				t.Fatalf("error %v does not wrap ErrDesync", err)
+			}
+			if err != nil || n == 0 {
+				break
+			}
+			if n > len(rest) || len(pkt) > p.maxPacket {
+				t.Fatalf("took %d of %d bytes for a packet of %d", n, len(rest), len(pkt))
+			}
+			rest = rest[n:]
+		}
 		d := newDecoder(Up, p)
 		var version atomic.Uint32
 		ck := checker{dir: Up, version: &version}

@@ -148,6 +148,8 @@ func (l *link) read() error {
 	start, end := 0, 0
 	var cur *session // the stream of the data frame being read
 	rem := 0         // its bytes still to come
+	short := false   // the frame is shorter than maxData, so ends at a message's end
+	frameLen := 0
 	for {
 		if start == end {
 			start, end = 0, 0
@@ -162,7 +164,7 @@ func (l *link) read() error {
 			if rem > 0 {
 				k := min(rem, end-start)
 				if cur != nil {
-					if err := cur.deliver(buf[start : start+k]); err != nil {
+					if err := cur.deliver(buf[start:start+k], short && k == rem && k == frameLen); err != nil {
 						return err
 					}
 				}
@@ -180,7 +182,7 @@ func (l *link) read() error {
 			}
 			start += hn
 			if f.typ == frameData {
-				cur, rem = nil, f.n
+				rem, frameLen, short = f.n, f.n, f.n < maxData
 			}
 			if cur, err = l.dispatch(f); err != nil {
 				return err
