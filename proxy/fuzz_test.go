@@ -41,7 +41,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := testParams()
 		p.modelLimit, p.maxPacket = 256, 4096 // keep the fuzzer's bounds small
-		w := newDecoder(Up, p) // as whole frames are decoded
+		w := newDecoder(Up, p)                // as whole frames are decoded
 		for rest := data; len(rest) > 0; {
 			pkt, n, err := w.decodeWhole(rest)
 			if err != nil && !errors.Is(err, ErrDesync) {

@@ -31,10 +31,10 @@ type session struct {
 	version atomic.Uint32
 	coded   bytes.Buffer // coded messages not yet handed to the link writer
 	// guarded by l.w.mu: what the link writer holds of the stream
-	opening bool   // edge: the open frame has not gone out yet
-	wdata   []byte // data staged for the next write
-	wtail   []byte // fin and close frames staged after it
-	wqueued bool   // the stream is in the writer's order
+	opening bool         // edge: the open frame has not gone out yet
+	wdata   []byte       // data staged for the next write
+	wtail   []byte       // fin and close frames staged after it
+	wqueued bool         // the stream is in the writer's order
 	credit  atomic.Int64 // bytes this side may still send before the far side grants more
 	once    sync.Once
 	quit    chan struct{} // closed when the session ends on this side
@@ -71,7 +71,6 @@ func (s *session) signal(c chan struct{}) {
 	default:
 	}
 }
-
 
 // peerClosed is the error of a session that the far side closed.
 type peerClosed struct {
