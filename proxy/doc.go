@@ -47,14 +47,25 @@
 // per MQTT packet, with no length prefix: each side codes the packets it reads in one
 // direction and decodes the other, with a codec.MessageModel per direction and per stream
 // (neither streams nor directions share model state, so neither side needs to know how they
-// interleave). The sending side codes the packets that one read from its client or broker
-// yielded into one data frame. A message
-// holds an escape bit (adaptive, costing about 0.02 bit), then either the packet coded with
+// interleave). What a stream coded while a write was under way (or within MaxDelay) goes out
+// in one data frame. A message holds an escape bit (adaptive, costing about 0.02 bit), then
+// either the packet coded with
 // the model, or, for a packet longer than the model limit, its length, its compressed length
 // and its CRC-32C as raw bits, the message ending there and the packet following as a raw
 // DEFLATE stream (the model codes about 1 MB/s, DEFLATE much faster). Optionally the message
 // then carries check bits (a hash of what was coded), and every checkpoint-interval-th message
 // the CRC-32C of the packets since the previous checkpoint, before the range coder's flush.
+//
+// A receiver decodes as soon as a stream's bytes arrive. A data frame shorter than 64 KiB
+// holds whole messages only (the sender stages whole messages, and splits only data longer
+// than that), so when one arrives in one read its messages are decoded once each. Otherwise
+// (a message split across frames or reads) the decoder cannot tell where a message ends: the
+// range coder reads a truncated message with zero bytes standing in for the missing ones and
+// usually reports it incomplete, but may take a prefix of a longer message for a whole one
+// (its flush check has 8 or 16 bits). So there the decoder decodes each message twice: first
+// as a probe that the model undoes, then for good with 0xFF bytes standing in; a complete
+// message decodes identically whatever follows it, and the two decodes (hashed decision by
+// decision) must agree, else the receiver waits for more bytes.
 //
 // # Writes, coalescing and latency
 //
@@ -65,9 +76,13 @@
 // the previous write was under way, at no cost in latency, and under load writes grow by
 // themselves. A positive MaxDelay holds the first frames of an empty writer for that long, so
 // that one write, and over TLS one record, carries the messages of every client in that
-// interval (or 16 KiB). The receiving side's link reader only parses frames and appends each
-// stream's data to that stream's buffer; the stream's own goroutine decodes and forwards.
-// Nagle's algorithm is off on every connection.
+// interval (or 16 KiB). On the receiving side, each stream has a goroutine that decodes its
+// data and writes the packets to the client or broker; but while it is idle, the link reader
+// decodes a small piece of data (up to 256 bytes) itself as it arrives and writes the packets
+// with a write that does not block (a raw non-blocking socket write, on Unix), so that a
+// message crosses no goroutine hop. A write the socket does not take whole, a larger piece, a
+// fin, a close or an error hands the stream back to its goroutine: the link reader never
+// blocks on a stream, nor writes to the link. Nagle's algorithm is off on every connection.
 //
 // # Flow control
 //
@@ -86,20 +101,12 @@
 // most 256 KiB of frames waiting before it blocks every stream's sender: that is the link's
 // own back-pressure.
 //
-// A receiver decodes as soon as bytes arrive. The range coder reads a truncated message with
-// zero bytes standing in for the missing ones and usually reports it incomplete, but may take
-// a prefix of a longer message for a whole one (its flush check has 8 or 16 bits). So the
-// decoder decodes each message twice: first as a probe that the model undoes, then for good
-// with 0xFF bytes standing in; a complete message decodes identically whatever follows it,
-// and the two decodes (hashed decision by decision) must agree, else the receiver waits for
-// more bytes.
-//
 // # Desynchronisation and what is left to chance
 //
 // The two sides of a direction must keep identical models. Nothing is forwarded that fails
 // these checks, and the stream is closed at the first failure (ErrDesync, counted in the
-// metrics; the far side closes its end on the close frame): the range coder's flush check (1 to 9 bits a message), the check bits if any,
-// MQTT validation of the decoded packet (the same as the sending side applied to it), the
+// metrics; the far side closes its end on the close frame): the range coder's flush check (1
+// to 9 bits a message), the check bits if any, MQTT validation of the decoded packet (the same as the sending side applied to it), the
 // checkpoint, the DEFLATE path's CRC, and a bound on how long (Config.PartialTimeout) and how
 // many bytes a message may stay incomplete. A desynchronisation caused by a software fault
 // shows within a message or two: decoding from a wrong model state produces garbage that the
@@ -107,10 +114,12 @@
 // length out of range, data beyond the window or after a close) close the whole link
 // connection (ErrFraming, counted as a desync), since nothing after them can be attributed to
 // a stream. The residual risk is corruption of the link's bytes, which TLS rules out (its
-// records are authenticated). On a plain link, a corrupted byte that TCP's
-// checksum missed went undetected long enough to deliver one valid but wrong packet in 2 of 300
-// single-bit flips in TestCorruption without check bits, and in none with 8 check bits
-// (Config.CheckBits: each bit costs 1/8 byte a message).
+// records are authenticated). On a plain link, a corrupted byte that TCP's checksum missed
+// went undetected long enough to deliver one valid but wrong packet in 2 of 300 single-bit
+// flips of coded messages in TestCorruption without check bits, and in none with 8 check bits
+// (Config.CheckBits: each bit costs 1/8 byte a message); a corrupted frame header breaks the
+// framing (ErrFraming) or moves bytes between frames or streams, which the streams' own checks
+// then face like any corrupted byte.
 //
 // # Bounds
 //

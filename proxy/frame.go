@@ -35,6 +35,10 @@ const maxData = 64 << 10
 // maxStreamID bounds stream identifiers (the edge takes the lowest one free).
 const maxStreamID = 1<<24 - 1
 
+// maxStreams bounds the streams of a link connection: an edge refuses more clients on it, a
+// core takes an edge that opens more for broken.
+const maxStreams = 1 << 16
+
 // maxWindow bounds one window frame's credit.
 const maxWindow = 1 << 31
 

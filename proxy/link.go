@@ -56,12 +56,12 @@ func (l *link) open(plain net.Conn, log *slog.Logger) (*session, error) {
 	if l.err != nil {
 		return nil, l.err
 	}
+	if len(l.streams) >= maxStreams {
+		return nil, fmt.Errorf("proxy: %d streams on the link already", len(l.streams))
+	}
 	var id uint32
 	for l.streams[id] != nil {
 		id++
-	}
-	if id > maxStreamID {
-		return nil, fmt.Errorf("proxy: more than %d streams on a link", maxStreamID)
 	}
 	s := newSession(l, id, log)
 	s.plain = plain
@@ -212,6 +212,8 @@ func (l *link) dispatch(f frame) (*session, error) {
 			return nil, framing("the core opened stream %d", f.id)
 		case s != nil:
 			return nil, framing("stream %d opened twice", f.id)
+		case len(l.streams) >= maxStreams:
+			return nil, framing("more than %d streams", maxStreams)
 		}
 		s = newSession(l, f.id, l.log.With("stream", f.id))
 		l.streams[f.id] = s
