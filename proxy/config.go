@@ -70,9 +70,10 @@ type Config struct {
 	// nothing for that long, leaves a message incomplete.
 	PartialTimeout time.Duration
 
-	// WriteTimeout, when positive, closes a connection whose peer does not take a write
-	// within that time. Zero, the default, lets a stalled peer hold its connection: its
-	// buffers stay bounded and TCP stops the sender.
+	// WriteTimeout, when positive, closes a stream whose client or broker does not take a
+	// write within that time, and a link connection that does not. Zero, the default, lets a
+	// stalled peer hold its stream: its buffers stay bounded, its credit runs out and the far
+	// side stops reading for it (see the package documentation).
 	WriteTimeout time.Duration
 
 	// Logger receives connection events and errors (default: a logger that discards).
