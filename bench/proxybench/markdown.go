@@ -54,12 +54,15 @@ func (r *Report) Markdown(w io.Writer) error {
 		pw.printf("| %v | %s | %s | %s | %s | %s | %s |\n", run.MaxDelay, both(run.Writes, run.Messages), both(run.Records, run.Messages),
 			both(run.LinkBytes, run.Messages), both(run.WireBytes, run.Messages), ms(run.Pair.P50-r.Direct.P50), ms(run.Pair.P99-r.Direct.P99))
 	}
-	pw.printf("\n| PUBLISH latency, client to a stand-in broker, same replay | p50 | p99 | messages |\n|---|--:|--:|--:|\n")
-	pw.printf("| direct | %s | %s | %d |\n", ms(r.Direct.P50), ms(r.Direct.P99), r.Direct.N)
-	for _, run := range r.Runs {
-		pw.printf("| through edge and core, max-delay %v | %s | %s | %d |\n", run.MaxDelay, ms(run.Pair.P50), ms(run.Pair.P99), run.Pair.N)
+	if r.Direct.Runs > 1 {
+		pw.printf("\nLatencies: medians of %d runs of each; the range is that of the p99 over the runs.\n", r.Direct.Runs)
 	}
-	pw.printf("| added by the pair, max-delay %v | %s | %s | |\n", r0.MaxDelay, ms(r0.Pair.P50-r.Direct.P50), ms(r0.Pair.P99-r.Direct.P99))
+	pw.printf("\n| PUBLISH latency, client to a stand-in broker, same replay | p50 | p99 | p99 range | messages |\n|---|--:|--:|--:|--:|\n")
+	pw.printf("| direct | %s | %s | %s – %s | %d |\n", ms(r.Direct.P50), ms(r.Direct.P99), ms(r.Direct.P99Lo), ms(r.Direct.P99Hi), r.Direct.N)
+	for _, run := range r.Runs {
+		pw.printf("| through edge and core, max-delay %v | %s | %s | %s – %s | %d |\n", run.MaxDelay, ms(run.Pair.P50), ms(run.Pair.P99), ms(run.Pair.P99Lo), ms(run.Pair.P99Hi), run.Pair.N)
+	}
+	pw.printf("| added by the pair, max-delay %v | %s | %s | | |\n", r0.MaxDelay, ms(r0.Pair.P50-r.Direct.P50), ms(r0.Pair.P99-r.Direct.P99))
 	pw.printf("\nThroughput: %d copies of the capture (%d connections) replayed at once as fast as possible, max-delay %v: %d client→broker messages through the pair in %.2f s, %.0f messages per second.\n",
 		r.Copies, r.Copies*r.Connections, r0.MaxDelay, r.ThroughN, r.ThroughDur.Seconds(), r.Throughput)
 	return pw.err

@@ -35,6 +35,7 @@ type Config struct {
 	Plain   bool            // no TLS on the link
 	Proxy   proxy.Config    // the pair's configuration
 	Delays  []time.Duration // the max-delays to measure the link bytes and latency at (default: Proxy.MaxDelay)
+	Runs    int             // latency runs, direct and through the pair at each max-delay, whose medians are reported (default 1)
 }
 
 // Report is the outcome of Run. Arrays are indexed by proxy.Direction.
@@ -78,6 +79,9 @@ func Run(cfg Config) (*Report, error) {
 	}
 	if cfg.Copies <= 0 {
 		cfg.Copies = 4
+	}
+	if cfg.Runs <= 0 {
+		cfg.Runs = 1
 	}
 	if len(cfg.Delays) == 0 {
 		cfg.Delays = []time.Duration{cfg.Proxy.MaxDelay}
@@ -237,8 +241,21 @@ func replayAll(addr string, convs []*Conversation, speed float64, rec *recorder)
 }
 
 // latency replays the capture at its timing sped up to a stand-in broker, directly or through
-// a pair, and returns the latency of the PUBLISH packets.
+// a pair, cfg.Runs times, and returns the latency of the PUBLISH packets.
 func latency(convs []*Conversation, cfg Config, pair bool) (Latency, error) {
+	var runs []Latency
+	for range cfg.Runs {
+		l, err := latencyOnce(convs, cfg, pair)
+		if err != nil {
+			return l, err
+		}
+		runs = append(runs, l)
+	}
+	return median(runs), nil
+}
+
+// latencyOnce is one run of latency.
+func latencyOnce(convs []*Conversation, cfg Config, pair bool) (Latency, error) {
 	rec := newRecorder()
 	s, err := startSink(rec)
 	if err != nil {

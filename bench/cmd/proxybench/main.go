@@ -4,7 +4,7 @@
 // message and zstd with a trained dictionary per message; the latency the pair adds (p50, p99);
 // and the messages per second it sustains.
 //
-//	go run ./bench/cmd/proxybench [-speed 50] [-copies 4] [-max-delay 0,1ms,5ms,20ms] [capture]
+//	go run ./bench/cmd/proxybench [-speed 50] [-copies 4] [-runs 1] [-max-delay 0,1ms,5ms,20ms] [capture]
 //
 // With several max-delays, the link's bytes and the added latency are measured at each, the
 // throughput at the first.
@@ -29,6 +29,7 @@ func main() {
 	var cfg proxybench.Config
 	flag.Float64Var(&cfg.Speed, "speed", 50, "replay the timed runs `N` times faster than captured")
 	flag.IntVar(&cfg.Copies, "copies", 4, "copies of the capture replayed at once in the throughput run")
+	flag.IntVar(&cfg.Runs, "runs", 1, "repeat each latency run `N` times and report the medians")
 	flag.StringVar(&cfg.Broker, "broker", "", "use the broker at `HOST:PORT` instead of starting mosquitto")
 	flag.BoolVar(&cfg.Plain, "plain", false, "no TLS on the link")
 	delays := flag.String("max-delay", "0", "the pair's --max-delay: a comma-separated `LIST` of durations, each measured in turn")
