@@ -42,7 +42,8 @@ func TestMetrics(t *testing.T) {
 	}
 	// CONNECT, SUBSCRIBE, 50 PUBLISH, 25 PUBACK, DISCONNECT; CONNACK, SUBACK, 25 PUBACK, 50
 	// PUBLISH; and PINGREQ and PINGRESP as paho sees fit.
-	if e.Messages[Up] < 78 || e.Messages[Down] < 77 || e.Messages[Up]-e.Messages[Down] != 1 || e.Connections != 1 || e.Desyncs+e.Rejected+e.Failures != 0 {
+	if e.Messages[Up] < 78 || e.Messages[Down] < 77 || e.Messages[Up]-e.Messages[Down] != 1 || e.Connections != 1 || e.Desyncs+e.Rejected+e.Failures != 0 ||
+		e.Links != 1 || e.LinkWrites[Up] == 0 || e.DataBytes[Up] == 0 || e.DataBytes[Up] >= e.LinkBytes[Up] {
 		t.Errorf("edge counters %+v", e)
 	}
 
@@ -59,6 +60,10 @@ func TestMetrics(t *testing.T) {
 		fmt.Sprintf(`mqzip_proxy_messages_total{role="edge",direction="up"} %d`+"\n", e.Messages[Up]),
 		`mqzip_proxy_connections_total{role="edge"} 1` + "\n",
 		`mqzip_proxy_desyncs_total{role="edge"} 0` + "\n",
+		`mqzip_proxy_links_total{role="edge"} 1` + "\n",
+		`mqzip_proxy_links_active{role="edge"} 1` + "\n",
+		fmt.Sprintf(`mqzip_proxy_link_writes_total{role="edge",direction="up"} %d`+"\n", e.LinkWrites[Up]),
+		fmt.Sprintf(`mqzip_proxy_coded_bytes_total{role="edge",direction="down"} %d`+"\n", e.DataBytes[Down]),
 		`mqzip_proxy_ratio{role="edge",direction="down"} 0.`,
 	} {
 		if !strings.Contains(string(body), want) {
