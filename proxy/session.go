@@ -308,6 +308,9 @@ func (s *session) write(b []byte) error {
 	}
 	if s.l.cfg.WriteTimeout > 0 {
 		s.plain.SetWriteDeadline(time.Now().Add(s.l.cfg.WriteTimeout))
+		// No deadline left behind: the link reader's writes, which never block, would fail
+		// once it had passed.
+		defer s.plain.SetWriteDeadline(time.Time{})
 	}
 	if _, err := s.plain.Write(b); err != nil {
 		return fmt.Errorf("proxy: %s: %w", s.source(), err)
