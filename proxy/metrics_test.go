@@ -82,32 +82,48 @@ func TestMetrics(t *testing.T) {
 }
 
 // TestPartialTimeout sends the core a valid handshake, opens a stream and sends half of a coded
-// CONNECT on it, then nothing: the core must give up on the message after PartialTimeout, and
-// close the stream with a close frame that gives the reason.
+// CONNECT on it, then nothing: the core must close the stream as desynchronised, with a close
+// frame that gives the reason. When the frame itself is cut short, the core cannot know that
+// the message will not complete, and gives up on it after PartialTimeout; a whole frame that
+// ends inside a message is a desynchronisation as soon as it is decoded (or, if it is decoded
+// while the stream's goroutine holds it, after PartialTimeout too).
 func TestPartialTimeout(t *testing.T) {
 	b := startBroker(t)
 	p := startPair(t, b.addr, pairOptions{plain: true, cfg: Config{PartialTimeout: 300 * time.Millisecond}})
-	c, err := net.Dial("tcp", p.coreAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	par := paramsOf(&p.core.srv.cfg)
 	var coded bytes.Buffer
 	if err := newEncoder(Up, par, &coded).encode(connectPacket("partial")); err != nil {
 		t.Fatal(err)
 	}
-	c.Write(par.header())
-	c.Write(appendData(appendOpen(nil, 0), 0, coded.Bytes()[:coded.Len()/2]))
-	waitFor(t, "the core to give up", 5*time.Second, func() bool {
-		return strings.Contains(p.log.String(), "incomplete after") && p.core.Metrics().Counters().Desyncs == 1
-	})
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	reply := make([]byte, headerLen+3)
-	if _, err := io.ReadFull(c, reply); err != nil {
-		t.Fatal(err)
-	}
-	if f, n, err := parseFrame(reply[headerLen:]); err != nil || n != 3 || f.typ != frameClose || f.id != 0 || f.reason != reasonDesync {
-		t.Fatalf("core answered % x", reply[headerLen:])
+	half := coded.Bytes()[:coded.Len()/2]
+	frame := appendData(appendOpen(nil, 0), 0, coded.Bytes())
+	for i, c := range []struct {
+		name string
+		send []byte
+		log  string
+	}{
+		{"frame cut short", frame[:len(frame)-len(half)], "incomplete after"},
+		{"message cut short", appendData(appendOpen(nil, 0), 0, half), "desynchronised"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", p.coreAddr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.Write(par.header())
+			conn.Write(c.send)
+			waitFor(t, "the core to give up", 5*time.Second, func() bool {
+				return strings.Contains(p.log.String(), c.log) && p.core.Metrics().Counters().Desyncs == int64(i+1)
+			})
+			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			reply := make([]byte, headerLen+3)
+			if _, err := io.ReadFull(conn, reply); err != nil {
+				t.Fatal(err)
+			}
+			if f, n, err := parseFrame(reply[headerLen:]); err != nil || n != 3 || f.typ != frameClose || f.id != 0 || f.reason != reasonDesync {
+				t.Fatalf("core answered % x", reply[headerLen:])
+			}
+		})
 	}
 }
