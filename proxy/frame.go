@@ -50,10 +50,9 @@ const (
 	reasonDesync               // the stream's coded messages desynchronised
 	reasonBroker               // the core could not reach the broker
 	reasonShutdown             // the side is shutting down
-	reasonLimit                // too many streams, or the receive buffer overflowed
 )
 
-var reasonText = [...]string{"done", "I/O error", "packet rejected", "desynchronised", "broker unreachable", "shutting down", "limit exceeded"}
+var reasonText = [...]string{"done", "I/O error", "packet rejected", "desynchronised", "broker unreachable", "shutting down"}
 
 func reasonString(r byte) string {
 	if int(r) < len(reasonText) {
