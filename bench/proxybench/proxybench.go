@@ -8,7 +8,7 @@
 // counted twice: by the pair (its frames, below TLS) and by a relay on the link's TCP
 // connections (TLS records included, and counted), at each max-delay asked for.
 //
-//	go run ./bench/cmd/proxybench [-speed 50] [-copies 4] [-max-delay 0,1ms,5ms,20ms] [capture]
+//	go run ./bench/cmd/proxybench [-speed 50] [-copies 4] [-runs 1] [-max-delay 0,1ms,5ms,20ms] [capture]
 package proxybench
 
 import (
