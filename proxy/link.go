@@ -207,10 +207,16 @@ func (l *link) dispatch(f frame) (*session, error) {
 	defer l.mu.Unlock()
 	s := l.streams[f.id]
 	if f.typ == frameOpen {
+		reopen := false
+		if s != nil {
+			s.mu.Lock()
+			reopen = s.closing()
+			s.mu.Unlock()
+		}
 		switch {
 		case l.accept == nil:
 			return nil, framing("the core opened stream %d", f.id)
-		case s != nil:
+		case s != nil && !reopen:
 			return nil, framing("stream %d opened twice", f.id)
 		case len(l.streams) >= maxStreams:
 			return nil, framing("more than %d streams", maxStreams)
@@ -251,7 +257,7 @@ func (l *link) dispatch(f frame) (*session, error) {
 	case frameClose:
 		s.peerClose, s.peerReason = true, f.reason
 		if s.closeSent {
-			delete(l.streams, f.id)
+			l.forget(s)
 		}
 		close(s.peerc)
 		s.inline = false
@@ -265,7 +271,9 @@ func (l *link) dispatch(f frame) (*session, error) {
 
 // closeStream sends s's close frame, once its session has ended, and forgets s once the far
 // side has closed it too: only then may the edge give its identifier to a new client, whose
-// open frame thus follows this close on the link.
+// open frame thus follows this close on the link. The edge may reopen the identifier as soon
+// as this side's close reaches it, even before this side has noted that it sent it: the core
+// then takes the open for a new stream (see session.closing).
 func (l *link) closeStream(s *session, reason byte) {
 	s.mu.Lock()
 	s.localClose = true
@@ -279,6 +287,14 @@ func (l *link) closeStream(s *session, reason byte) {
 	gone := s.peerClose
 	s.mu.Unlock()
 	if gone || l.err != nil {
+		l.forget(s)
+	}
+}
+
+// forget removes s from the streams, unless its identifier has gone to a new stream already;
+// l.mu is held.
+func (l *link) forget(s *session) {
+	if l.streams[s.id] == s {
 		delete(l.streams, s.id)
 	}
 }

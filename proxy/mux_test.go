@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -226,5 +227,51 @@ func TestCoalescing(t *testing.T) {
 	t.Logf("300 messages from 10 clients: %d link writes, %d bytes with TLS at max-delay 0; %d writes, %d bytes at 20 ms", now.writes, now.wire, later.writes, later.wire)
 	if later.writes*4 > now.writes || later.wire*2 > now.wire {
 		t.Fatalf("max-delay 20ms: %d writes, %d bytes; 0: %d writes, %d bytes", later.writes, later.wire, now.writes, now.wire)
+	}
+}
+
+// TestStreamReuse connects and disconnects clients as fast as they can, four at a time, so
+// that the edge gives the identifiers of streams that have just closed to new ones while the
+// close frames cross: the link connection must stay up and every client must get its CONNACK.
+func TestStreamReuse(t *testing.T) {
+	b := startBroker(t)
+	p := startPair(t, b.addr, pairOptions{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				c, err := net.Dial("tcp", p.edgeAddr)
+				if err != nil {
+					errs <- err
+					return
+				}
+				c.Write(connectPacket(fmt.Sprintf("reuse-%d-%d", g, i)))
+				c.SetReadDeadline(time.Now().Add(10 * time.Second))
+				ack := make([]byte, 4)
+				if _, err := io.ReadFull(c, ack); err != nil || ack[0] != 0x20 {
+					errs <- fmt.Errorf("client %d-%d: CONNACK % x, %v", g, i, ack, err)
+					c.Close()
+					return
+				}
+				c.Write([]byte{0xe0, 0}) // DISCONNECT
+				io.Copy(io.Discard, c)
+				c.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	waitFor(t, "the streams to close", 10*time.Second, func() bool {
+		return p.edge.Metrics().Counters().Active == 0 && p.core.Metrics().Counters().Active == 0
+	})
+	e, k := p.edge.Metrics().Counters(), p.core.Metrics().Counters()
+	if e.Links != 1 || k.Links != 1 || e.Connections != 200 || k.Connections != 200 || e.Desyncs+k.Desyncs+e.Failures+k.Failures != 0 {
+		t.Fatalf("edge %+v\ncore %+v", e, k)
 	}
 }

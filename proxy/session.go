@@ -64,6 +64,10 @@ func newSession(l *link, id uint32, log *slog.Logger) *session {
 	return s
 }
 
+// closing reports whether both sides have closed s, this one perhaps only just: the edge may
+// then open a new stream with its identifier. s.mu is held.
+func (s *session) closing() bool { return s.peerClose && s.localClose }
+
 // signal wakes the goroutine waiting on c, if any, without blocking.
 func (s *session) signal(c chan struct{}) {
 	select {
