@@ -38,7 +38,7 @@
 // the broker for the stream), a data frame (of 1 to 5 bytes, its length in the kind; longer,
 // a uvarint length follows, at most 64 KiB), or a control frame: fin (this direction of the
 // stream has ended at a packet boundary), close (with a reason byte: this side is done with
-// the stream) or window (credit, below). With fewer than 16 streams open, a frame's header is
+// the stream) or window (credit, below). With at most 16 streams open, a frame's header is
 // one byte. The edge gives a new client the lowest stream identifier free, and an identifier
 // is free again only once both sides have sent their close for it, so that no frame of a
 // closed stream can be taken for one of its successor.
