@@ -267,6 +267,38 @@ func (d *decoder) decode(buf []byte) (pkt []byte, n int, err error) {
 	return d.out, end, nil
 }
 
+// decodeWhole decodes the message at the start of buf like decode, when buf is known to end at
+// a message's end (the data of a data frame shorter than maxData, which the far side fills
+// with whole messages only): one decode suffices, and a message that does not end within buf
+// is a desynchronisation.
+func (d *decoder) decodeWhole(buf []byte) (pkt []byte, n int, err error) {
+	if cap(d.out) > 256<<10 {
+		d.out = nil
+	}
+	if len(buf) == 0 {
+		return nil, 0, nil
+	}
+	real, err := d.try(buf, true, false)
+	switch {
+	case err != nil:
+		return nil, 0, desync("%w", err)
+	case real.end > len(buf):
+		return nil, 0, desync("message runs past the end of its frame")
+	case !real.large:
+		d.commit(d.out)
+		return d.out, real.end, nil
+	}
+	end := real.end + int(real.zlen)
+	if end > len(buf) {
+		return nil, 0, desync("DEFLATE packet runs past the end of its frame")
+	}
+	if err := d.inflate(buf[real.end:end], real); err != nil {
+		return nil, 0, err
+	}
+	d.commit(d.out)
+	return d.out, end, nil
+}
+
 // waiting returns nil while buf may still be the start of one message, else a desync error.
 func (d *decoder) waiting(buf []byte) error {
 	if len(buf) > d.most {

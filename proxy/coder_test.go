@@ -15,7 +15,7 @@ func testParams() params {
 }
 
 // link codes packets in one direction and hands the bytes to a decoder in chunks.
-type link struct {
+type codedLink struct {
 	t    testing.TB
 	enc  *encoder
 	dec  *decoder
@@ -23,15 +23,15 @@ type link struct {
 	recv []byte       // received, not yet decoded
 }
 
-func newLink(t testing.TB, dir Direction, p params) *link {
-	l := &link{t: t, dec: newDecoder(dir, p)}
+func newCodedLink(t testing.TB, dir Direction, p params) *codedLink {
+	l := &codedLink{t: t, dec: newDecoder(dir, p)}
 	l.enc = newEncoder(dir, p, &l.wire)
 	return l
 }
 
 // deliver moves n coded bytes (all if n < 0) to the receiver and returns the packets that
 // decode.
-func (l *link) deliver(n int) ([][]byte, error) {
+func (l *codedLink) deliver(n int) ([][]byte, error) {
 	if n < 0 || n > l.wire.Len() {
 		n = l.wire.Len()
 	}
@@ -63,7 +63,7 @@ func TestRoundTrip(t *testing.T) {
 						if chunk == "byte" && len(pkts) > 400 {
 							pkts = pkts[:400]
 						}
-						l := newLink(t, Direction(dir), testParams())
+						l := newCodedLink(t, Direction(dir), testParams())
 						for i, pkt := range pkts {
 							if err := l.enc.encode(pkt); err != nil {
 								t.Fatalf("encode packet %d: %v", i, err)
@@ -107,7 +107,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-func (d *decoder) decodeAll(l *link, k int) ([][]byte, error) { return l.deliver(k) }
+func (d *decoder) decodeAll(l *codedLink, k int) ([][]byte, error) { return l.deliver(k) }
 
 // TestBatches codes several packets before the receiver sees any of their bytes, as a link
 // write with --max-delay carries them, and delivers them in random chunks.
@@ -116,7 +116,7 @@ func TestBatches(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, cv := range convs {
 		for dir, pkts := range cv.dirs {
-			l := newLink(t, Direction(dir), testParams())
+			l := newCodedLink(t, Direction(dir), testParams())
 			var got [][]byte
 			for i := 0; i < len(pkts); {
 				for j := 1 + rng.IntN(8); j > 0 && i < len(pkts); j-- {
@@ -226,4 +226,55 @@ func testCorruption(t *testing.T, bits uint) {
 		}
 	}
 	t.Logf("%d flips: %d desyncs detected, %d left waiting; %d delivered a valid but wrong packet first", trials, caught, stalled, wrong)
+}
+
+// TestDecodeWhole decodes real packets coded in groups, as the data frames of a stream carry
+// them, with the single decode of whole frames: every packet comes out as sent, and a group
+// cut short is a desynchronisation or decodes as sent (the range coder's last byte may carry
+// nothing that the padding does not stand in for), never as a packet that was not sent.
+func TestDecodeWhole(t *testing.T) {
+	for _, name := range []string{"misc/riskyduha-mqtt.pcap", "suricata-verify/mqtt-pub-rules_mqtt5_pub_jpeg.pcap"} {
+		for _, cv := range conversations(t, name) {
+			for dir, pkts := range cv.dirs {
+				var wire bytes.Buffer
+				e := newEncoder(Direction(dir), testParams(), &wire)
+				d := newDecoder(Direction(dir), testParams())
+				for i := 0; i < len(pkts); i += 3 {
+					group := pkts[i:min(i+1+i%3, len(pkts))]
+					for _, p := range group {
+						if err := e.encode(p); err != nil {
+							t.Fatal(err)
+						}
+					}
+					frame := bytes.Clone(wire.Bytes())
+					wire.Reset()
+					if i == 30 { // a frame cut short: a desynchronisation, or the packets as sent
+						cut := frame[:len(frame)-1]
+						for at, k := 0, 0; k < len(group); k++ {
+							got, n, err := d.decodeWhole(cut[at:])
+							if err != nil || n == 0 {
+								break
+							}
+							if !bytes.Equal(got, group[k]) {
+								t.Fatalf("%s: a frame cut short decoded as %x, not %x", name, got, group[k])
+							}
+							at += n
+						}
+						break
+					}
+					at := 0
+					for _, p := range group {
+						got, n, err := d.decodeWhole(frame[at:])
+						if err != nil || !bytes.Equal(got, p) {
+							t.Fatalf("%s: packet %x decoded as %x: %v", name, p, got, err)
+						}
+						at += n
+					}
+					if at != len(frame) {
+						t.Fatalf("%s: %d of %d bytes decoded", name, at, len(frame))
+					}
+				}
+			}
+		}
+	}
 }

@@ -8,14 +8,30 @@ import (
 )
 
 // Config tunes an Edge or a Core. The zero value is the default for every field. The edge's
-// model parameters (ModelBits, ModelLimit, CheckEvery, CheckBits, MaxPacket) travel to the core in the
-// link handshake and govern both directions of that link connection; a core accepts them when
-// they lie within its own limits (ModelBits and MaxPacket no larger than its own).
+// model parameters (ModelBits, ModelLimit, CheckEvery, CheckBits, MaxPacket) and Window travel
+// to the core in the link handshake and govern both directions of every stream of that link
+// connection; a core accepts them when they lie within its own limits (ModelBits, MaxPacket
+// and Window no larger than its own).
 type Config struct {
-	// MaxDelay is how long a side may hold coded messages so as to send several in one link
-	// write. Zero, the default, sends what each read from the client or broker yielded at
-	// once. A positive delay trades latency for fewer link packets (fewer TCP and TLS headers).
+	// MaxDelay is how long a side may hold coded messages so as to send those of all the
+	// link's clients in one link write (one TLS record). Zero, the default, writes as soon as
+	// the link is free: whatever the clients coded while the previous write was under way goes
+	// out in the next one, which costs no latency. A positive delay trades latency for fewer
+	// link writes, and so fewer TLS records and TCP/IP headers.
 	MaxDelay time.Duration
+
+	// Links is the number of link connections an edge keeps to its core (default 1); each
+	// carries the streams of many clients, a new client going to the one with the fewest.
+	// Range 1 to 64. A core ignores it.
+	Links int
+
+	// Window is each stream's receive window in link bytes (default 64 KiB): a side sends a
+	// stream's coded messages only while the far side has granted it credit, which the far
+	// side returns as it forwards them. A client or broker that stops reading thus holds at
+	// most Window bytes, plus one message, at the far side, and stops the reads of its own
+	// stream only, never the shared link. The edge's value travels to the core, which accepts
+	// it up to its own. Range 1 KiB to 1 GiB.
+	Window int
 
 	// MaxPacket is the largest MQTT packet forwarded, in bytes (default 16 MiB); a longer one
 	// closes its connection. It also bounds each connection's buffers.
@@ -54,9 +70,10 @@ type Config struct {
 	// nothing for that long, leaves a message incomplete.
 	PartialTimeout time.Duration
 
-	// WriteTimeout, when positive, closes a connection whose peer does not take a write
-	// within that time. Zero, the default, lets a stalled peer hold its connection: its
-	// buffers stay bounded and TCP stops the sender.
+	// WriteTimeout, when positive, closes a stream whose client or broker does not take a
+	// write within that time, and a link connection that does not. Zero, the default, lets a
+	// stalled peer hold its stream: its buffers stay bounded, its credit runs out and the far
+	// side stops reading for it (see the package documentation).
 	WriteTimeout time.Duration
 
 	// Logger receives connection events and errors (default: a logger that discards).
@@ -71,6 +88,8 @@ const (
 	DefaultCheckEvery = 128
 	DefaultTimeout    = 10 * time.Second
 	DefaultPartial    = 30 * time.Second
+	DefaultLinks      = 1
+	DefaultWindow     = 64 << 10
 )
 
 // Verify reports an invalid field, wrapping ErrConfig.
@@ -84,6 +103,10 @@ func (c *Config) Verify() error {
 		return fmt.Errorf("%w: model bits %d outside 6 to 16", ErrConfig, c.ModelBits)
 	case c.ModelLimit != 0 && (c.ModelLimit < 16 || c.ModelLimit > 1<<16):
 		return fmt.Errorf("%w: model limit %d outside 16 to 65536", ErrConfig, c.ModelLimit)
+	case c.Links < 0 || c.Links > 64:
+		return fmt.Errorf("%w: %d links outside 1 to 64", ErrConfig, c.Links)
+	case c.Window != 0 && (c.Window < 1<<10 || c.Window > 1<<30):
+		return fmt.Errorf("%w: window %d outside 1 KiB to 1 GiB", ErrConfig, c.Window)
 	case c.CheckEvery > 0xFFFF:
 		return fmt.Errorf("%w: check interval %d above 65535", ErrConfig, c.CheckEvery)
 	case c.CheckBits > 16:
@@ -101,6 +124,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ModelBits == 0 {
 		c.ModelBits = DefaultModelBits
+	}
+	if c.Links == 0 {
+		c.Links = DefaultLinks
+	}
+	if c.Window == 0 {
+		c.Window = DefaultWindow
 	}
 	if c.ModelLimit == 0 {
 		c.ModelLimit = DefaultModelLimit

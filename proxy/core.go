@@ -1,15 +1,15 @@
 package proxy
 
 import (
-	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
 	"time"
 )
 
-// A Core accepts link connections from edges and connects each to the MQTT broker, to which it
-// forwards ordinary MQTT. It decodes what the client sent and codes what the broker sends.
+// A Core accepts link connections from edges and, for each stream an edge opens on one,
+// connects to the MQTT broker, to which it forwards ordinary MQTT. It decodes what the clients
+// sent and codes what the broker sends.
 type Core struct {
 	broker string
 	tls    *tls.Config
@@ -40,37 +40,59 @@ func (c *Core) Close() error { return c.srv.close() }
 // Metrics returns the Core's counters.
 func (c *Core) Metrics() *Metrics { return c.srv.metrics }
 
+// handle serves one link connection: the handshake, then its streams until it ends.
 func (c *Core) handle(lc net.Conn, id uint64) {
 	cfg := &c.srv.cfg
-	log := c.srv.log.With("conn", id, "edge", lc.RemoteAddr().String())
-	link, p, err := c.accept(lc)
+	m := c.srv.metrics
+	log := c.srv.log.With("link", id, "edge", lc.RemoteAddr().String())
+	noDelay(lc)
+	conn, p, err := c.accept(lc)
 	if err != nil {
 		lc.Close()
-		c.srv.finish(log, err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.DialTimeout)
-	defer cancel()
-	var d net.Dialer
-	broker, err := d.DialContext(ctx, "tcp", c.broker)
-	if err != nil {
-		link.Close()
-		c.srv.finish(log, fmt.Errorf("proxy: broker: %w", err))
+		c.srv.finish(log, "link", err)
 		return
 	}
 	hdr := p.header()
-	link.SetWriteDeadline(time.Now().Add(cfg.HandshakeTimeout))
-	if _, err := link.Write(hdr); err != nil {
-		broker.Close()
-		link.Close()
-		c.srv.finish(log, fmt.Errorf("proxy: link: %w", err))
+	conn.SetWriteDeadline(time.Now().Add(cfg.HandshakeTimeout))
+	if _, err := conn.Write(hdr); err != nil {
+		conn.Close()
+		c.srv.finish(log, "link", fmt.Errorf("proxy: link: %w", err))
 		return
 	}
-	link.SetWriteDeadline(time.Time{})
-	c.srv.metrics.linkBytes[Down].Add(int64(len(hdr)))
-	log.Debug("connected", "broker", broker.RemoteAddr().String())
-	s := &session{cfg: cfg, m: c.srv.metrics, log: log, plain: broker, link: link, p: p, enc: Down}
-	c.srv.finish(log, s.run())
+	conn.SetWriteDeadline(time.Time{})
+	m.linkBytes[Down].Add(int64(len(hdr)))
+	m.links.Add(1)
+	m.linksActive.Add(1)
+	defer m.linksActive.Add(-1)
+	log.Info("link connected")
+	l := newLink(conn, cfg, p, m, log, Down)
+	l.accept = func(s *session) { c.stream(s) }
+	err = l.run()
+	if c.srv.isClosed() {
+		err = nil
+	}
+	c.srv.finish(log, "link", err)
+}
+
+// stream connects to the broker for a stream the edge opened and forwards it until it ends.
+func (c *Core) stream(s *session) {
+	m := c.srv.metrics
+	m.connections.Add(1)
+	m.active.Add(1)
+	defer m.active.Add(-1)
+	err := s.dial(c.broker, c.srv.cfg.DialTimeout)
+	if err == nil {
+		s.log.Debug("connected", "broker", s.plain.RemoteAddr().String())
+		err = s.run()
+	} else {
+		s.close()
+	}
+	reason := reasonOf(err)
+	if c.srv.isClosed() && reason == reasonError {
+		reason = reasonShutdown
+	}
+	s.l.closeStream(s, reason)
+	c.srv.finish(s.log, "stream", err)
 }
 
 // accept completes the TLS handshake, if any, and reads the edge's parameters.

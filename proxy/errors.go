@@ -22,6 +22,14 @@ var (
 	// wrong magic, protocol or model version, or unacceptable parameters.
 	ErrHandshake = errors.New("proxy: link handshake failed")
 
+	// ErrFraming reports a link connection whose frames make no sense: an unknown stream,
+	// a frame kind or length out of range, data after a stream's close, more data than the
+	// stream's window allows. The link connection is closed with every stream it carries.
+	ErrFraming = errors.New("proxy: link framing corrupt")
+
+	// ErrLinkLost reports a stream closed because its link connection failed or closed.
+	ErrLinkLost = errors.New("proxy: link lost")
+
 	// ErrConfig reports an invalid Config.
 	ErrConfig = errors.New("proxy: invalid configuration")
 )
@@ -70,5 +78,5 @@ func rejected(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrRejected}, args...)...)
 }
 
-func isDesync(err error) bool   { return errors.Is(err, ErrDesync) }
+func isDesync(err error) bool   { return errors.Is(err, ErrDesync) || errors.Is(err, ErrFraming) }
 func isRejected(err error) bool { return errors.Is(err, ErrRejected) }

@@ -110,7 +110,8 @@ func connectPacket(id string) []byte {
 }
 
 // TestGarbage sends garbage and malformed packets from clients: each connection is closed with
-// a logged reason, and a client connected meanwhile is not disturbed.
+// a logged reason, and a client connected meanwhile on the same link connection is not
+// disturbed.
 func TestGarbage(t *testing.T) {
 	b := startBroker(t)
 	p := startPair(t, b.addr, pairOptions{})
@@ -148,26 +149,29 @@ func TestGarbage(t *testing.T) {
 			t.Fatalf("good client got %q", got[i].Payload)
 		}
 	}
-	if c := p.core.Metrics().Counters(); c.Desyncs != 0 {
-		t.Fatalf("core counted %d desyncs", c.Desyncs)
+	if c := p.core.Metrics().Counters(); c.Desyncs != 0 || c.Links != 1 {
+		t.Fatalf("core counted %d desyncs, %d links: one client's garbage must close its stream only", c.Desyncs, c.Links)
 	}
 }
 
-// TestDesync corrupts one byte of the link, which has no TLS here, as a link fault or a
-// software fault would desynchronise the two sides: the core must close the connection without
-// forwarding a wrong packet, so a subscriber at the broker sees a prefix of what was sent. A
-// flip in the CONNECT leaves the core waiting for the rest of a message that never comes,
-// until PartialTimeout.
+// TestDesync corrupts one byte of a client's coded messages on the link, which has no TLS
+// here, as a link fault or a software fault would desynchronise the two sides of its stream:
+// the core must close that stream without forwarding a wrong packet, so a subscriber at the
+// broker sees a prefix of what was sent, while another client on the same link connection
+// carries on. A flip in the CONNECT leaves the core waiting for the rest of a message that
+// never comes, until PartialTimeout.
 func TestDesync(t *testing.T) {
 	b := startBroker(t)
 	for _, flip := range []int64{30, 150, 400} {
 		t.Run(fmt.Sprint(flip), func(t *testing.T) {
 			p := startPair(t, b.addr, pairOptions{plain: true, relay: true, cfg: Config{CheckBits: 8, PartialTimeout: time.Second}})
-			p.relay.setFlip(flip)
+			p.relay.setCorrupt(corrupt{flipData: flip})
 			direct := connectPaho(t, b.addr, fmt.Sprint("observer-", flip), nil)
 			direct.subscribe(t, "sensor/#", 1)
 			var sent [][]byte
-			if c, err := tryPaho(p.edgeAddr, fmt.Sprint("sensor-", flip)); err == nil {
+			c, err := tryPaho(p.edgeAddr, fmt.Sprint("sensor-", flip)) // stream 0
+			if err == nil {
+				bystander := connectPaho(t, p.edgeAddr, fmt.Sprint("bystander-", flip), nil) // stream 1
 				for i := range 300 {
 					m := fmt.Appendf(nil, `{"t":%d.%d,"h":%d}`, 20+i%5, i%10, 40+i%3)
 					sent = append(sent, m)
@@ -176,9 +180,17 @@ func TestDesync(t *testing.T) {
 					}
 				}
 				disconnected(t, "desync", &pahoClient{Client: c})
+				bystander.subscribe(t, "bystander/#", 1)
+				bystander.publish(t, &paho.Publish{Topic: "bystander/x", QoS: 1, Payload: []byte("unaffected")})
+				if got := bystander.wait(t, 1); string(got[0].Payload) != "unaffected" {
+					t.Fatalf("bystander got %q", got[0].Payload)
+				}
 			}
 			waitFor(t, "the desync", 5*time.Second, func() bool { return p.core.Metrics().Counters().Desyncs == 1 })
 			time.Sleep(100 * time.Millisecond)
+			if k := p.core.Metrics().Counters(); k.Links != 1 || k.LinksActive != 1 {
+				t.Fatalf("core counted %d links, %d active: a stream's desync must not close the link", k.Links, k.LinksActive)
+			}
 			direct.mu.Lock()
 			defer direct.mu.Unlock()
 			for i, m := range direct.msgs {
@@ -186,8 +198,35 @@ func TestDesync(t *testing.T) {
 					t.Fatalf("message %d arrived as %q, not as sent", i, m.Payload)
 				}
 			}
-			t.Logf("flip at link byte %d: %d of %d messages forwarded before the desync was caught", flip, len(direct.msgs), len(sent))
+			t.Logf("flip at coded byte %d of the stream: %d of %d messages forwarded before the desync was caught", flip, len(direct.msgs), len(sent))
 		})
+	}
+}
+
+// TestFramingCorrupt breaks a frame header on a plain link: the core closes the link
+// connection, every client on it is disconnected, and new clients work at once over a new
+// link connection.
+func TestFramingCorrupt(t *testing.T) {
+	b := startBroker(t)
+	p := startPair(t, b.addr, pairOptions{plain: true, relay: true})
+	p.relay.setCorrupt(corrupt{breakFrame: 40})
+	cs := connectMany(t, p.edgeAddr, "framed", 4)
+	for i := 0; i < 100; i++ {
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+		_, err := cs[i%4].Publish(ctx, &paho.Publish{Topic: "framed/x", QoS: 1, Payload: []byte("payload")})
+		cancel()
+		if err != nil {
+			break
+		}
+	}
+	disconnected(t, "framing broken", cs...)
+	waitFor(t, "the core to count it", 5*time.Second, func() bool { return p.core.Metrics().Counters().Desyncs == 1 })
+	if !strings.Contains(p.log.String(), "link framing corrupt") {
+		t.Fatalf("log does not say why")
+	}
+	works(t, p.edgeAddr, "after-framing")
+	if e := p.edge.Metrics().Counters(); e.Links != 2 || e.LinksActive != 1 {
+		t.Fatalf("edge counted %d links, %d active", e.Links, e.LinksActive)
 	}
 }
 

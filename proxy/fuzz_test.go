@@ -28,8 +28,9 @@ func fuzzSeeds(f *testing.F) (plain, coded [][]byte) {
 	return plain, coded
 }
 
-// FuzzDecode feeds arbitrary link bytes to a decoder: it must never panic, and must stop with
-// ErrDesync or a need for more bytes within its bounds.
+// FuzzDecode feeds arbitrary link bytes to a decoder, as a stream's data and as whole data
+// frames: it must never panic, and must stop with ErrDesync or a need for more bytes within its
+// bounds.
 func FuzzDecode(f *testing.F) {
 	_, coded := fuzzSeeds(f)
 	for _, c := range coded {
@@ -40,6 +41,20 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := testParams()
 		p.modelLimit, p.maxPacket = 256, 4096 // keep the fuzzer's bounds small
+		w := newDecoder(Up, p)                // as whole frames are decoded
+		for rest := data; len(rest) > 0; {
+			pkt, n, err := w.decodeWhole(rest)
+			if err != nil && !errors.Is(err, ErrDesync) {
+				t.Fatalf("error %v does not wrap ErrDesync", err)
+			}
+			if err != nil || n == 0 {
+				break
+			}
+			if n > len(rest) || len(pkt) > p.maxPacket {
+				t.Fatalf("took %d of %d bytes for a packet of %d", n, len(rest), len(pkt))
+			}
+			rest = rest[n:]
+		}
 		d := newDecoder(Up, p)
 		var version atomic.Uint32
 		ck := checker{dir: Up, version: &version}
@@ -115,6 +130,97 @@ func FuzzRoundTrip(f *testing.F) {
 			}
 			if rerr == io.EOF {
 				return
+			}
+		}
+	})
+}
+
+// linkStreamSeeds returns edge-to-core link streams (after the handshake header) as an edge
+// writes them: the client-to-broker packets of real conversations, each coded on its own
+// stream, their data frames interleaved a few messages at a time, with opens, windows, fins
+// and closes.
+func linkStreamSeeds(f *testing.F) [][]byte {
+	var seeds [][]byte
+	for _, name := range []string{"misc/riskyduha-mqtt.pcap", "suricata-verify/mqtt5-pub-mosquittoprops_input.pcap", "mqttset/benign.pcap"} {
+		convs := conversations(f, name)
+		convs = convs[:min(len(convs), 12)]
+		var stream []byte
+		encs := make([]*encoder, len(convs))
+		outs := make([]*bytes.Buffer, len(convs))
+		for i := range convs {
+			outs[i] = new(bytes.Buffer)
+			encs[i] = newEncoder(Up, testParams(), outs[i])
+			stream = appendOpen(stream, uint32(i))
+		}
+		for round := 0; round < 20; round++ {
+			for i, cv := range convs {
+				pkts := cv.dirs[Up]
+				for k := 3 * round; k < min(len(pkts), 3*round+1+i%3); k++ {
+					if err := encs[i].encode(pkts[k]); err != nil {
+						f.Fatal(err)
+					}
+				}
+				stream = appendData(stream, uint32(i), outs[i].Bytes())
+				outs[i].Reset()
+			}
+			stream = appendWindow(stream, uint32(round%len(convs)), 32<<10)
+		}
+		for i := range convs {
+			stream = appendClose(appendFin(stream, uint32(i)), uint32(i), reasonDone)
+		}
+		seeds = append(seeds, stream)
+	}
+	return seeds
+}
+
+// FuzzFrames parses arbitrary bytes as link frames: the parser must never panic, must fail
+// only with ErrFraming, must take whole headers only (at most 11 bytes), and every frame it
+// accepts must be written back byte for byte by the functions that write frames (one encoding
+// per frame, so a corrupted header cannot pass as another well-formed one of the same bytes).
+func FuzzFrames(f *testing.F) {
+	for _, s := range linkStreamSeeds(f) {
+		f.Add(s)
+		f.Add(s[:len(s)/3])
+	}
+	f.Add([]byte{0x07, 0x02, 0x80, 0x80, 0x80, 0x80, 0x08})
+	f.Add([]byte{0x06, 0x00})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for len(data) > 0 {
+			fr, n, err := parseFrame(data)
+			if err != nil {
+				if !errors.Is(err, ErrFraming) {
+					t.Fatalf("error %v does not wrap ErrFraming", err)
+				}
+				return
+			}
+			if n == 0 {
+				if len(data) > 11 {
+					t.Fatalf("incomplete header in %d bytes: % x", len(data), data[:12])
+				}
+				return
+			}
+			var again []byte
+			switch fr.typ {
+			case frameOpen:
+				again = appendOpen(nil, fr.id)
+			case frameData:
+				if fr.n < 1 || fr.n > maxData {
+					t.Fatalf("data frame of %d bytes", fr.n)
+				}
+				again = appendData(nil, fr.id, make([]byte, fr.n))[:n]
+			case frameFin:
+				again = appendFin(nil, fr.id)
+			case frameClose:
+				again = appendClose(nil, fr.id, fr.reason)
+			case frameWindow:
+				again = appendWindow(nil, fr.id, fr.n)
+			}
+			if !bytes.Equal(again, data[:n]) {
+				t.Fatalf("frame %+v parsed from % x, written as % x", fr, data[:n], again)
+			}
+			data = data[n:]
+			if fr.typ == frameData {
+				data = data[min(fr.n, len(data)):]
 			}
 		}
 	})

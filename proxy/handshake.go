@@ -9,10 +9,10 @@ import (
 )
 
 // linkVersion numbers the link protocol described in the package documentation.
-const linkVersion = 1
+const linkVersion = 2
 
 // headerLen is the length of the link handshake header.
-const headerLen = 18
+const headerLen = 22
 
 var magic = [4]byte{'M', 'Q', 'Z', 'L'}
 
@@ -24,15 +24,17 @@ type params struct {
 	maxPacket  int
 	checkEvery int
 	checkBits  uint
+	window     int
 }
 
 func paramsOf(c *Config) params {
-	return params{c.ModelBits, c.ModelLimit, c.MaxPacket, c.CheckEvery, c.CheckBits}
+	return params{c.ModelBits, c.ModelLimit, c.MaxPacket, c.CheckEvery, c.CheckBits, c.Window}
 }
 
 // header returns the handshake header that announces p:
 //
-//	"MQZL" | link version | model version | model bits | check bits | model limit (4) | max packet (4) | check interval (2)
+//	"MQZL" | link version | model version | model bits | check bits | model limit (4) | max packet (4) |
+//	check interval (2) | window (4)
 //
 // with the integers big-endian.
 func (p params) header() []byte {
@@ -42,6 +44,7 @@ func (p params) header() []byte {
 	binary.BigEndian.PutUint32(h[8:], uint32(p.modelLimit))
 	binary.BigEndian.PutUint32(h[12:], uint32(p.maxPacket))
 	binary.BigEndian.PutUint16(h[16:], uint16(p.checkEvery))
+	binary.BigEndian.PutUint32(h[18:], uint32(p.window))
 	return h
 }
 
@@ -65,6 +68,7 @@ func readHeader(r io.Reader) (params, error) {
 		maxPacket:  int(binary.BigEndian.Uint32(h[12:])),
 		checkEvery: int(binary.BigEndian.Uint16(h[16:])),
 		checkBits:  uint(h[7]),
+		window:     int(binary.BigEndian.Uint32(h[18:])),
 	}, nil
 }
 
@@ -80,6 +84,8 @@ func (p params) acceptable(c *Config) error {
 		return fmt.Errorf("%w: edge asks for %d check bits per message, at most 16", ErrHandshake, p.checkBits)
 	case p.maxPacket < 1 || p.maxPacket > c.MaxPacket:
 		return fmt.Errorf("%w: edge's max packet %d outside 1 to %d", ErrHandshake, p.maxPacket, c.MaxPacket)
+	case p.window < 1<<10 || p.window > c.Window:
+		return fmt.Errorf("%w: edge's window %d outside 1 KiB to %d", ErrHandshake, p.window, c.Window)
 	}
 	return nil
 }

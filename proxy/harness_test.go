@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -287,21 +288,31 @@ func listen(t testing.TB, addr string) net.Listener {
 	}
 }
 
-// setFlip makes the relay corrupt the byte at offset at of each new client-to-target stream.
-func (r *relay) setFlip(at int64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.flipAt = at
+// corrupt tells the relay how to corrupt the next edge-to-core link connection, which must be
+// plain: flip the lowest bit of the data byte at offset flipData (when > 0) of stream 0's coded
+// messages, or replace the first one-byte frame header from frame number breakFrame (when > 0)
+// on with that of a data frame for stream 15, which is not open.
+type corrupt struct {
+	flipData   int64
+	breakFrame int
 }
 
-// relay forwards TCP connections to a target; a test can cut them all, or corrupt a byte.
+func (r *relay) setCorrupt(c corrupt) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.corrupt = c
+}
+
+// relay forwards TCP connections to a target and counts their bytes; a test can cut them all,
+// or corrupt a link connection's frames.
 type relay struct {
-	addr   string
-	target string
-	l      net.Listener
-	mu     sync.Mutex
-	conns  []net.Conn
-	flipAt int64 // corrupt the byte at this offset of each client-to-target stream (when > 0)
+	addr    string
+	target  string
+	l       net.Listener
+	mu      sync.Mutex
+	conns   []net.Conn
+	corrupt corrupt
+	bytes   [2]atomic.Int64 // client (edge) to target (core), and back
 }
 
 func startRelay(t testing.TB, target string) *relay {
@@ -326,27 +337,78 @@ func (r *relay) serve() {
 			}
 			r.mu.Lock()
 			r.conns = append(r.conns, c, d)
-			flip := r.flipAt
+			cr := r.corrupt
+			r.corrupt = corrupt{}
 			r.mu.Unlock()
-			go func() { copyFlip(d, c, flip); d.(*net.TCPConn).CloseWrite() }()
-			io.Copy(c, d)
+			go func() { r.copy(d, c, cr, 0); d.(*net.TCPConn).CloseWrite() }()
+			r.copy(c, d, corrupt{}, 1)
 			c.(*net.TCPConn).CloseWrite()
 		}()
 	}
 }
 
-// copyFlip copies src to dst, flipping the lowest bit of the byte at offset flip (if > 0).
-func copyFlip(dst io.Writer, src io.Reader, flip int64) {
+// copy copies src to dst, counting the bytes and corrupting a plain link's frames as cr says.
+func (r *relay) copy(dst io.Writer, src io.Reader, cr corrupt, dir int) {
 	buf := make([]byte, 32<<10)
-	var off int64
+	var sc frameScanner
 	for {
 		n, err := src.Read(buf)
-		if flip > 0 && off <= flip && flip < off+int64(n) {
-			buf[flip-off] ^= 1
+		r.bytes[dir].Add(int64(n))
+		if cr != (corrupt{}) {
+			sc.scan(buf[:n], cr)
 		}
-		off += int64(n)
 		if _, werr := dst.Write(buf[:n]); werr != nil || err != nil {
 			return
+		}
+	}
+}
+
+// frameScanner follows the frames of an edge-to-core link connection across reads.
+type frameScanner struct {
+	off    int    // bytes seen
+	hdr    []byte // a frame header read in part
+	broken bool   // a frame header has been replaced
+	rem    int    // data bytes of the current frame still to come
+	remID  uint32
+	data0  int64 // data bytes of stream 0 seen
+	frames int
+}
+
+func (sc *frameScanner) scan(b []byte, cr corrupt) {
+	for i := 0; i < len(b); {
+		switch {
+		case sc.off < headerLen:
+			k := min(headerLen-sc.off, len(b)-i)
+			sc.off += k
+			i += k
+		case sc.rem > 0:
+			k := min(sc.rem, len(b)-i)
+			if sc.remID == 0 && cr.flipData > 0 && sc.data0 <= cr.flipData && cr.flipData < sc.data0+int64(k) {
+				b[i+int(cr.flipData-sc.data0)] ^= 1
+			}
+			if sc.remID == 0 {
+				sc.data0 += int64(k)
+			}
+			sc.rem -= k
+			sc.off += k
+			i += k
+		default:
+			sc.hdr = append(sc.hdr, b[i])
+			sc.off++
+			i++
+			f, n, err := parseFrame(sc.hdr)
+			if err != nil || n == 0 {
+				continue
+			}
+			sc.frames++
+			if cr.breakFrame > 0 && sc.frames >= cr.breakFrame && !sc.broken && len(sc.hdr) == 1 {
+				b[i-1] = 15<<3 | 1
+				sc.broken = true
+			}
+			sc.hdr = sc.hdr[:0]
+			if f.typ == frameData {
+				sc.rem, sc.remID = f.n, f.id
+			}
 		}
 	}
 }

@@ -1,88 +1,176 @@
 package proxy
 
 import (
+	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// linkWriter collects the coded messages of one direction and writes them to the link: at the
-// end of every batch (the packets of one read from the client or broker), or, with a positive
-// delay, when the first message written has waited that long or enough bytes have gathered.
-// It holds at most flushAt bytes beyond one message, and errors are sticky.
+// linkWriter gathers the frames of every stream of a link connection and writes them to it.
+// Whoever adds frames while no write is under way writes them at once, on its own goroutine
+// (no hand-over to a writer goroutine); frames added during a write wait for it to end and go
+// out together in the next write, which the goroutine that wrote takes on too. So with no
+// delay a write, and over TLS a record, carries everything that was coded while the previous
+// one was under way, at no cost in latency. With a positive delay, the first frames added to
+// an empty buffer start a timer, and everything added until it fires goes out in one write,
+// unless flushAt bytes gather first. A stream's data waiting for a write is gathered in one
+// data frame (its open before, its fin or close after), so that a stream pays one frame
+// header per write however many messages it sent meanwhile. At most maxPending bytes wait
+// (beyond one addition): a sender that finds more waits for the link to take them, which is
+// the link's back-pressure. Errors are sticky.
 type linkWriter struct {
 	mu      sync.Mutex
+	room    sync.Cond // signalled when pending shrinks or the writer fails
 	conn    net.Conn
-	buf     []byte
+	pending []byte     // frames that belong to no stream's data (window frames)
+	order   []*session // streams with data or frames staged, in the order they came
+	staged  int        // bytes staged in the streams
+	spare   []byte
+	writing bool
+	armed   bool
 	delay   time.Duration
 	timeout time.Duration
-	armed   bool
 	err     error
 	bytes   *atomic.Int64 // link bytes written, for the metrics
+	writes  *atomic.Int64 // link writes, for the metrics
 }
 
-// flushAt is the size at which collected bytes are written without waiting for the end of a
-// batch or for the delay.
-const flushAt = 16 << 10
+const (
+	// flushAt is the size at which gathered frames are written without waiting for the delay.
+	flushAt = 16 << 10
+	// maxPending bounds the frames waiting for the link.
+	maxPending = 256 << 10
+)
 
-// Write collects p (the range coder's output, or a DEFLATE packet).
-func (w *linkWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.err != nil {
-		return 0, w.err
-	}
-	w.buf = append(w.buf, p...)
-	if len(w.buf) >= flushAt {
-		w.flushLocked()
-	}
-	return len(p), w.err
+func (w *linkWriter) init(conn net.Conn, delay, timeout time.Duration, bytes, writes *atomic.Int64) {
+	w.conn, w.delay, w.timeout, w.bytes, w.writes = conn, delay, timeout, bytes, writes
+	w.room.L = &w.mu
 }
 
-// endBatch writes what was collected, now or (with a delay) soon.
-func (w *linkWriter) endBatch() error {
+// add appends frames to the pending bytes with build, then writes them or arranges for them to
+// be written. It returns the writer's error, if any.
+func (w *linkWriter) add(build func([]byte) []byte) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	switch {
-	case w.delay == 0 || len(w.buf) >= flushAt:
-		w.flushLocked()
-	case !w.armed && len(w.buf) > 0:
-		w.armed = true
-		time.AfterFunc(w.delay, w.timerFlush)
+	if err := w.waitRoom(); err != nil {
+		return err
+	}
+	w.pending = build(w.pending)
+	w.added()
+	return w.err
+}
+
+// stage adds data of stream s, then the frames that tail appends (nil: none), to be written
+// after what s staged before and after its open frame if s has not sent it yet.
+func (w *linkWriter) stage(s *session, data []byte, tail func([]byte) []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.waitRoom(); err != nil {
+		return err
+	}
+	if !s.wqueued {
+		s.wqueued = true
+		w.order = append(w.order, s)
+	}
+	n := len(s.wdata) + len(s.wtail)
+	if len(s.wtail) > 0 && len(data) > 0 {
+		return errors.New("proxy: stream data after its fin or close") // a bug: the pumps never do it
+	}
+	s.wdata = append(s.wdata, data...)
+	if tail != nil {
+		s.wtail = tail(s.wtail)
+	}
+	w.staged += len(s.wdata) + len(s.wtail) - n
+	w.added()
+	return w.err
+}
+
+// waitRoom waits until fewer than maxPending bytes wait; w.mu is held.
+func (w *linkWriter) waitRoom() error {
+	for w.err == nil && len(w.pending)+w.staged >= maxPending {
+		w.room.Wait()
 	}
 	return w.err
+}
+
+// added writes what waits, or arranges for it to be written; w.mu is held.
+func (w *linkWriter) added() {
+	switch {
+	case w.delay > 0 && len(w.pending)+w.staged < flushAt:
+		if !w.armed {
+			w.armed = true
+			time.AfterFunc(w.delay, w.timerFlush)
+		}
+	default:
+		w.flushLocked()
+	}
 }
 
 func (w *linkWriter) timerFlush() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.armed = false
 	w.flushLocked()
 }
 
-// flushLocked writes the collected bytes; w.mu is held, so the coder waits for the link.
+// flushLocked writes the pending bytes unless a write is under way, whose goroutine will write
+// them when it ends. w.mu is held, and released during each write.
 func (w *linkWriter) flushLocked() {
-	w.armed = false
-	if len(w.buf) == 0 || w.err != nil {
+	if w.writing {
 		return
 	}
-	if w.timeout > 0 {
-		w.conn.SetWriteDeadline(time.Now().Add(w.timeout))
+	w.writing = true
+	for (len(w.pending) > 0 || len(w.order) > 0) && w.err == nil {
+		buf := w.pending
+		for i, s := range w.order {
+			if s.opening {
+				s.opening = false
+				buf = appendOpen(buf, s.id)
+			}
+			buf = appendData(buf, s.id, s.wdata)
+			buf = append(buf, s.wtail...)
+			s.wdata, s.wtail, s.wqueued = s.wdata[:0], s.wtail[:0], false
+			if cap(s.wdata) > maxData {
+				s.wdata = nil
+			}
+			w.order[i] = nil
+		}
+		w.order, w.staged = w.order[:0], 0
+		w.pending = w.spare[:0]
+		w.spare = nil
+		w.mu.Unlock()
+		if w.timeout > 0 {
+			w.conn.SetWriteDeadline(time.Now().Add(w.timeout))
+		}
+		n, err := w.conn.Write(buf)
+		w.bytes.Add(int64(n))
+		w.writes.Add(1)
+		w.mu.Lock()
+		if err != nil && w.err == nil {
+			w.err = err
+		}
+		if cap(buf) <= 4*maxPending {
+			w.spare = buf[:0]
+		}
+		w.room.Broadcast()
 	}
-	n, err := w.conn.Write(w.buf)
-	w.bytes.Add(int64(n))
-	w.err = err
-	if cap(w.buf) > 4*flushAt {
-		w.buf = nil
-	} else {
-		w.buf = w.buf[:0]
-	}
+	w.writing = false
 }
 
-// close writes what was collected and returns the sticky error.
-func (w *linkWriter) close() error {
+// fail makes the writer's error err (unless it has one), drops what is pending and wakes the
+// senders waiting for room.
+func (w *linkWriter) fail(err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.flushLocked()
-	return w.err
+	if w.err == nil {
+		w.err = err
+	}
+	w.pending = nil
+	for _, s := range w.order {
+		s.wdata, s.wtail, s.wqueued = nil, nil, false
+	}
+	w.order, w.staged = nil, 0
+	w.room.Broadcast()
 }

@@ -26,7 +26,10 @@ func TestMetrics(t *testing.T) {
 	}
 	c.wait(t, 50)
 	c.Disconnect(&paho.Disconnect{})
-	waitFor(t, "the connection to close", 5*time.Second, func() bool { return p.edge.Metrics().Counters().Active == 0 })
+	waitFor(t, "the stream to close on both sides", 5*time.Second, func() bool {
+		e, k := p.edge.Metrics().Counters(), p.core.Metrics().Counters()
+		return e.Active == 0 && k.Active == 0 && e.LinkBytes == k.LinkBytes
+	})
 	e := p.edge.Metrics().Counters()
 	k := p.core.Metrics().Counters()
 	for d := Up; d <= Down; d++ {
@@ -39,7 +42,8 @@ func TestMetrics(t *testing.T) {
 	}
 	// CONNECT, SUBSCRIBE, 50 PUBLISH, 25 PUBACK, DISCONNECT; CONNACK, SUBACK, 25 PUBACK, 50
 	// PUBLISH; and PINGREQ and PINGRESP as paho sees fit.
-	if e.Messages[Up] < 78 || e.Messages[Down] < 77 || e.Messages[Up]-e.Messages[Down] != 1 || e.Connections != 1 || e.Desyncs+e.Rejected+e.Failures != 0 {
+	if e.Messages[Up] < 78 || e.Messages[Down] < 77 || e.Messages[Up]-e.Messages[Down] != 1 || e.Connections != 1 || e.Desyncs+e.Rejected+e.Failures != 0 ||
+		e.Links != 1 || e.LinkWrites[Up] == 0 || e.DataBytes[Up] == 0 || e.DataBytes[Up] >= e.LinkBytes[Up] {
 		t.Errorf("edge counters %+v", e)
 	}
 
@@ -56,6 +60,11 @@ func TestMetrics(t *testing.T) {
 		fmt.Sprintf(`mqzip_proxy_messages_total{role="edge",direction="up"} %d`+"\n", e.Messages[Up]),
 		`mqzip_proxy_connections_total{role="edge"} 1` + "\n",
 		`mqzip_proxy_desyncs_total{role="edge"} 0` + "\n",
+		`mqzip_proxy_links_total{role="edge"} 1` + "\n",
+		`mqzip_proxy_links_active{role="edge"} 1` + "\n",
+		`mqzip_proxy_link_writes_total{role="edge",direction="up"} `,
+		`mqzip_proxy_coded_bytes_total{role="edge",direction="down"} `,
+		`mqzip_proxy_stalls_total{role="edge"} 0` + "\n",
 		`mqzip_proxy_ratio{role="edge",direction="down"} 0.`,
 	} {
 		if !strings.Contains(string(body), want) {
@@ -72,24 +81,49 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-// TestPartialTimeout sends the core a valid handshake and half of a coded CONNECT, then
-// nothing: the core must give up on the message after PartialTimeout.
+// TestPartialTimeout sends the core a valid handshake, opens a stream and sends half of a coded
+// CONNECT on it, then nothing: the core must close the stream as desynchronised, with a close
+// frame that gives the reason. When the frame itself is cut short, the core cannot know that
+// the message will not complete, and gives up on it after PartialTimeout; a whole frame that
+// ends inside a message is a desynchronisation as soon as it is decoded (or, if it is decoded
+// while the stream's goroutine holds it, after PartialTimeout too).
 func TestPartialTimeout(t *testing.T) {
 	b := startBroker(t)
 	p := startPair(t, b.addr, pairOptions{plain: true, cfg: Config{PartialTimeout: 300 * time.Millisecond}})
-	c, err := net.Dial("tcp", p.coreAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	par := paramsOf(&p.core.srv.cfg)
 	var coded bytes.Buffer
 	if err := newEncoder(Up, par, &coded).encode(connectPacket("partial")); err != nil {
 		t.Fatal(err)
 	}
-	c.Write(par.header())
-	c.Write(coded.Bytes()[:coded.Len()/2])
-	waitFor(t, "the core to give up", 5*time.Second, func() bool {
-		return strings.Contains(p.log.String(), "incomplete after") && p.core.Metrics().Counters().Desyncs == 1
-	})
+	half := coded.Bytes()[:coded.Len()/2]
+	frame := appendData(appendOpen(nil, 0), 0, coded.Bytes())
+	for i, c := range []struct {
+		name string
+		send []byte
+		log  string
+	}{
+		{"frame cut short", frame[:len(frame)-len(half)], "incomplete after"},
+		{"message cut short", appendData(appendOpen(nil, 0), 0, half), "desynchronised"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", p.coreAddr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.Write(par.header())
+			conn.Write(c.send)
+			waitFor(t, "the core to give up", 5*time.Second, func() bool {
+				return strings.Contains(p.log.String(), c.log) && p.core.Metrics().Counters().Desyncs == int64(i+1)
+			})
+			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			reply := make([]byte, headerLen+3)
+			if _, err := io.ReadFull(conn, reply); err != nil {
+				t.Fatal(err)
+			}
+			if f, n, err := parseFrame(reply[headerLen:]); err != nil || n != 3 || f.typ != frameClose || f.id != 0 || f.reason != reasonDesync {
+				t.Fatalf("core answered % x", reply[headerLen:])
+			}
+		})
+	}
 }

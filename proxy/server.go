@@ -12,7 +12,8 @@ import (
 // ErrServerClosed is returned by Serve after Close.
 var ErrServerClosed = errors.New("proxy: server closed")
 
-// server is what Edge and Core share: the listeners, the open connections and the metrics.
+// server is what Edge and Core share: the listeners, the connections accepted (clients at the
+// edge, link connections at the core) and the metrics.
 type server struct {
 	cfg     Config
 	metrics *Metrics
@@ -70,8 +71,6 @@ func (s *server) serve(l net.Listener) error {
 			return ErrServerClosed
 		}
 		id := s.ids.Add(1)
-		s.metrics.connections.Add(1)
-		s.metrics.active.Add(1)
 		go func() {
 			defer s.done(c)
 			s.handle(c, id)
@@ -109,7 +108,6 @@ func (s *server) done(c net.Conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
-	s.metrics.active.Add(-1)
 	s.wg.Done()
 }
 
@@ -135,15 +133,18 @@ func (s *server) close() error {
 	return nil
 }
 
-// finish logs how a session ended and counts it.
-func (s *server) finish(log *slog.Logger, err error) {
+// finish logs how a stream or a link ended and counts it.
+func (s *server) finish(log *slog.Logger, what string, err error) {
 	s.metrics.count(err)
+	var pc *peerClosed
 	switch {
 	case err == nil:
-		log.Info("connection closed")
+		log.Info(what + " closed")
+	case errors.As(err, &pc) && (pc.reason == reasonDone || pc.reason == reasonShutdown):
+		log.Info(what+" closed", "reason", err)
 	case s.isClosed() && quiet(err):
-		log.Info("connection closed by shutdown")
+		log.Info(what + " closed by shutdown")
 	default:
-		log.Warn("connection closed", "reason", err)
+		log.Warn(what+" closed", "reason", err)
 	}
 }

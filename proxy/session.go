@@ -2,68 +2,170 @@ package proxy
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
-// closeGrace is how long a connection whose one direction has ended cleanly waits for the
-// other to end before it is closed.
+// closeGrace is how long a stream whose one direction has ended cleanly waits for the other
+// to end before it is closed.
 const closeGrace = 2 * time.Second
 
-// session is one client connection on one side of the proxy: the plain connection (to the
-// client at the edge, to the broker at the core) and its link connection. The side encodes one
-// direction (Up at the edge, Down at the core) and decodes the other.
+// session is one client connection on one side of the proxy, a stream of a link connection:
+// the plain connection (to the client at the edge, to the broker at the core) and the stream's
+// state on the link. The side encodes one direction (Up at the edge, Down at the core) and
+// decodes the other.
 type session struct {
-	cfg     *Config
-	m       *Metrics
+	l       *link
+	id      uint32
 	log     *slog.Logger
 	plain   net.Conn
-	link    net.Conn
-	p       params
 	enc     Direction
-	echo    []byte // the header the core must echo before its first message (edge only)
 	version atomic.Uint32
+	coded   bytes.Buffer // coded messages not yet handed to the link writer
+	// guarded by l.w.mu: what the link writer holds of the stream
+	opening bool         // edge: the open frame has not gone out yet
+	wdata   []byte       // data staged for the next write
+	wtail   []byte       // fin and close frames staged after it
+	wqueued bool         // the stream is in the writer's order
+	credit  atomic.Int64 // bytes this side may still send before the far side grants more
 	once    sync.Once
+	quit    chan struct{} // closed when the session ends on this side
+	peerc   chan struct{} // closed when the far side's close frame arrives
+	inc     chan struct{} // signalled when data, a fin or a close arrives
+	creditc chan struct{} // signalled when credit arrives
+
+	mu         sync.Mutex
+	in         []byte // data received and not yet taken by the decoder
+	peerFin    bool
+	peerClose  bool
+	peerReason byte
+	localClose bool // the session has ended: data that arrives is dropped
+	closeSent  bool // the close frame has been handed to the link writer
+	inline     bool // the link reader owns ds, and decodes and writes what arrives itself
+	ds         decodeState
+	unwritten  []byte // decoded by the link reader, for the pump to write
+	inErr      error  // the link reader's decode failed
+	needWindow bool   // the link reader decoded enough for a window frame
+	raw        syscall.RawConn
 }
 
-// run forwards both directions until the connection ends and returns the error that ended it,
-// nil when both directions ended cleanly.
+func newSession(l *link, id uint32, log *slog.Logger) *session {
+	s := &session{l: l, id: id, log: log, enc: l.send,
+		quit: make(chan struct{}), peerc: make(chan struct{}), inc: make(chan struct{}, 1), creditc: make(chan struct{}, 1)}
+	s.credit.Store(int64(l.p.window))
+	return s
+}
+
+// closing reports whether both sides have closed s, this one perhaps only just: the edge may
+// then open a new stream with its identifier. s.mu is held.
+func (s *session) closing() bool { return s.peerClose && s.localClose }
+
+// signal wakes the goroutine waiting on c, if any, without blocking.
+func (s *session) signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// peerClosed is the error of a session that the far side closed.
+type peerClosed struct {
+	side   string
+	reason byte
+}
+
+func (e *peerClosed) Error() string {
+	return fmt.Sprintf("proxy: the %s closed the stream (%s)", e.side, reasonString(e.reason))
+}
+
+func (s *session) peerError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	side := "core"
+	if s.enc == Down {
+		side = "edge"
+	}
+	return &peerClosed{side: side, reason: s.peerReason}
+}
+
+// dial connects to the broker for a stream the edge opened (core), giving up when the stream
+// or the link ends first.
+func (s *session) dial(broker string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.peerc:
+		case <-s.l.closed:
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", broker)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errBroker, err)
+	}
+	noDelay(c)
+	s.plain = c
+	return nil
+}
+
+// run forwards both directions until the stream ends and returns the error that ended it, nil
+// when both directions ended cleanly.
 func (s *session) run() error {
 	errc := make(chan error, 2)
 	go func() { errc <- s.encodePump() }()
 	go func() { errc <- s.decodePump() }()
-	err := <-errc
+	pending := 2
+	var err error
+	select {
+	case err = <-errc:
+		pending--
+	case <-s.l.closed:
+		err = s.l.error()
+	}
 	if err == nil {
 		t := time.NewTimer(closeGrace)
 		select {
 		case err = <-errc:
-			t.Stop()
-			s.close()
-			return err
+			pending--
 		case <-t.C:
+		case <-s.peerc:
+			if pe := s.peerError(); pe.(*peerClosed).reason != reasonDone {
+				err = pe
+			}
+		case <-s.l.closed:
+			err = s.l.error()
 		}
+		t.Stop()
 	}
 	s.close()
-	<-errc
+	for range pending {
+		<-errc
+	}
 	return err
 }
 
-// close closes both connections; the pumps then end.
+// close closes the plain connection; the pumps then end.
 func (s *session) close() {
 	s.once.Do(func() {
-		if s.enc == Up {
+		close(s.quit)
+		switch {
+		case s.plain == nil:
+		case s.enc == Up:
 			closeGently(s.plain)
-		} else {
+		default:
 			s.plain.Close()
 		}
-		s.link.Close()
 	})
 }
 
@@ -83,13 +185,76 @@ func closeGently(c net.Conn) {
 	}()
 }
 
+// reasonOf is the reason a close frame gives for err.
+func reasonOf(err error) byte {
+	var pc *peerClosed
+	switch {
+	case err == nil:
+		return reasonDone
+	case errors.As(err, &pc):
+		return pc.reason
+	case isRejected(err):
+		return reasonRejected
+	case isDesync(err):
+		return reasonDesync
+	case errors.Is(err, errBroker):
+		return reasonBroker
+	}
+	return reasonError
+}
+
+// errBroker marks a broker that could not be reached.
+var errBroker = errors.New("proxy: broker unreachable")
+
+// send hands the coded messages gathered to the link writer, then the frames that extra
+// appends, if any.
+func (s *session) send(extra func([]byte) []byte) error {
+	if s.coded.Len() == 0 && extra == nil {
+		return nil
+	}
+	err := s.l.w.stage(s, s.coded.Bytes(), extra)
+	s.l.m.dataBytes[s.enc].Add(int64(s.coded.Len()))
+	s.coded.Reset()
+	if s.coded.Cap() > 1<<20 {
+		s.coded = bytes.Buffer{}
+	}
+	if err != nil {
+		return s.l.error()
+	}
+	return nil
+}
+
+// waitCredit returns once the far side has granted credit for another message, first sending
+// what was coded if it has to wait.
+func (s *session) waitCredit() error {
+	if s.credit.Load() > 0 {
+		return nil
+	}
+	if err := s.send(nil); err != nil {
+		return err
+	}
+	s.l.m.stalls.Add(1)
+	for s.credit.Load() <= 0 {
+		select {
+		case <-s.creditc:
+		case <-s.quit:
+			return net.ErrClosed
+		case <-s.peerc:
+			return s.peerError()
+		case <-s.l.closed:
+			return s.l.error()
+		}
+	}
+	return nil
+}
+
 // encodePump reads the packets of direction s.enc from the plain connection, validates them,
-// codes them and sends them on the link.
+// codes them and sends them on the link: those of one read in one data frame.
 func (s *session) encodePump() error {
-	lw := &linkWriter{conn: s.link, delay: s.cfg.MaxDelay, timeout: s.cfg.WriteTimeout, bytes: &s.m.linkBytes[s.enc]}
-	e := newEncoder(s.enc, s.p, lw)
+	e := newEncoder(s.enc, s.l.p, &s.coded)
 	ck := checker{dir: s.enc, version: &s.version}
-	f := newFramer(s.plain, s.p.maxPacket)
+	f := newFramer(s.plain, s.l.p.maxPacket)
+	m := s.l.m
 	need := 0
 	for {
 		_, rerr := f.fill(need)
@@ -102,127 +267,54 @@ func (s *session) encodePump() error {
 				}
 			}
 			if err != nil {
-				lw.close() // forward the packets before it
+				s.send(nil) // forward the packets before it
 				return &PacketError{Dir: s.enc, Index: ck.n, Err: err}
 			}
 			if pkt == nil {
 				need = n
 				break
 			}
+			if err := s.waitCredit(); err != nil {
+				return err
+			}
+			before := s.coded.Len()
 			if err := e.encode(pkt); err != nil {
 				return fmt.Errorf("proxy: link: %w", err)
 			}
-			s.m.messages[s.enc].Add(1)
-			s.m.mqttBytes[s.enc].Add(int64(len(pkt)))
-		}
-		if err := lw.endBatch(); err != nil {
-			return fmt.Errorf("proxy: link: %w", err)
+			s.credit.Add(-int64(s.coded.Len() - before))
+			m.messages[s.enc].Add(1)
+			m.mqttBytes[s.enc].Add(int64(len(pkt)))
 		}
 		switch {
 		case rerr == nil:
-		case rerr == io.EOF && f.pending() == 0:
-			if err := lw.close(); err != nil {
-				return fmt.Errorf("proxy: link: %w", err)
+			if err := s.send(nil); err != nil {
+				return err
 			}
-			closeWrite(s.link)
-			return nil
+		case rerr == io.EOF && f.pending() == 0:
+			return s.send(func(b []byte) []byte { return appendFin(b, s.id) })
 		case rerr == io.EOF:
+			s.send(nil)
 			return fmt.Errorf("proxy: %s closed its connection inside a packet", s.source())
 		default:
+			s.send(nil)
 			return fmt.Errorf("proxy: %s: %w", s.source(), rerr)
 		}
 	}
 }
 
-// decodePump decodes the packets of the other direction from the link, validates them and
-// forwards them on the plain connection.
-func (s *session) decodePump() error {
-	dir := 1 - s.enc
-	if s.echo != nil {
-		got := make([]byte, len(s.echo))
-		n, err := io.ReadFull(s.link, got)
-		s.m.linkBytes[dir].Add(int64(n))
-		switch {
-		case err != nil:
-			return fmt.Errorf("%w: the core closed the link before its handshake (broker unreachable, or parameters refused: see the core's log): %w", ErrHandshake, err)
-		case !bytes.Equal(got, s.echo):
-			return fmt.Errorf("%w: the core answered % x", ErrHandshake, got)
-		}
-	}
-	d := newDecoder(dir, s.p)
-	ck := checker{dir: dir, version: &s.version}
-	var buf, out []byte
-	start := 0
-	for {
-		buf = buf[:copy(buf, buf[start:])]
-		start = 0
-		buf = grow(buf, len(buf)+readSize)
-		if len(buf) > 0 {
-			s.link.SetReadDeadline(time.Now().Add(s.cfg.PartialTimeout))
-		} else {
-			s.link.SetReadDeadline(time.Time{})
-		}
-		n, rerr := s.link.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		s.m.linkBytes[dir].Add(int64(n))
-		if errors.Is(rerr, os.ErrDeadlineExceeded) {
-			return &PacketError{Dir: dir, Index: d.n, Err: desync("message incomplete after %v without link bytes", s.cfg.PartialTimeout)}
-		}
-		for {
-			pkt, used, err := d.decode(buf[start:])
-			if err == nil && used > 0 {
-				if err = ck.check(pkt); err != nil {
-					err = desync("decoded packet fails validation: %w", err)
-				}
-			}
-			if err != nil {
-				s.write(out)
-				return &PacketError{Dir: dir, Index: d.n, Err: err}
-			}
-			if used == 0 {
-				break
-			}
-			start += used
-			if len(out)+len(pkt) > flushAt {
-				if err := s.write(out); err != nil {
-					return err
-				}
-				out = out[:0]
-			}
-			if len(pkt) > flushAt {
-				if err := s.write(pkt); err != nil {
-					return err
-				}
-			} else {
-				out = append(out, pkt...)
-			}
-			s.m.messages[dir].Add(1)
-			s.m.mqttBytes[dir].Add(int64(len(pkt)))
-		}
-		if err := s.write(out); err != nil {
-			return err
-		}
-		out = out[:0]
-		switch {
-		case rerr == nil:
-		case rerr == io.EOF && start == len(buf):
-			closeWrite(s.plain)
-			return nil
-		case rerr == io.EOF:
-			return fmt.Errorf("proxy: link closed inside a message (%d bytes pending)", len(buf)-start)
-		default:
-			return fmt.Errorf("proxy: link: %w", rerr)
-		}
-	}
-}
+// mostPerMessage is the most link bytes one message can take.
+func mostPerMessage(p params) int { return max(17*p.modelLimit, p.maxPacket+p.maxPacket/1024) + 256 }
 
 // write writes b to the plain connection.
 func (s *session) write(b []byte) error {
 	if len(b) == 0 {
 		return nil
 	}
-	if s.cfg.WriteTimeout > 0 {
-		s.plain.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	if s.l.cfg.WriteTimeout > 0 {
+		s.plain.SetWriteDeadline(time.Now().Add(s.l.cfg.WriteTimeout))
+		// No deadline left behind: the link reader's writes, which never block, would fail
+		// once it had passed.
+		defer s.plain.SetWriteDeadline(time.Time{})
 	}
 	if _, err := s.plain.Write(b); err != nil {
 		return fmt.Errorf("proxy: %s: %w", s.source(), err)

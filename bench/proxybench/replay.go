@@ -57,9 +57,28 @@ func (r *recorder) connection(up, down [][]byte) {
 
 // Latency summarises the latencies of a replay.
 type Latency struct {
-	N         int
-	P50, P99  time.Duration
-	Unmatched int // PUBLISH packets sent that did not arrive
+	N            int
+	P50, P99     time.Duration // with several runs, the medians of the runs' figures
+	Unmatched    int           // PUBLISH packets sent that did not arrive
+	Runs         int
+	P99Lo, P99Hi time.Duration // the lowest and highest p99 of the runs
+}
+
+// median combines the latencies of several runs of the same replay.
+func median(runs []Latency) Latency {
+	l := runs[0]
+	l.Runs = len(runs)
+	p50 := make([]time.Duration, len(runs))
+	p99 := make([]time.Duration, len(runs))
+	for i, r := range runs {
+		p50[i], p99[i] = r.P50, r.P99
+		l.Unmatched = max(l.Unmatched, r.Unmatched)
+	}
+	sort.Slice(p50, func(i, j int) bool { return p50[i] < p50[j] })
+	sort.Slice(p99, func(i, j int) bool { return p99[i] < p99[j] })
+	l.P50, l.P99 = p50[len(runs)/2], p99[len(runs)/2]
+	l.P99Lo, l.P99Hi = p99[0], p99[len(runs)-1]
+	return l
 }
 
 func (r *recorder) latency() Latency {

@@ -32,10 +32,12 @@ func proxyCommand() *cli.Command {
 			"        --tls-cert core.pem --tls-key core-key.pem --tls-client-ca ca.pem\n" +
 			"\n" +
 			"Clients connect to the edge as if it were the broker; the broker sees ordinary MQTT from the\n" +
-			"core; only the link between the two carries compressed data, over TLS unless --plain. Each\n" +
-			"client connection gets its own link connection and model: if the link, a proxy or the broker\n" +
-			"goes away, the client is disconnected and reconnects as MQTT clients do. The edge's model\n" +
-			"flags travel to the core, which accepts them within its own --model-bits and --max-packet.\n" +
+			"core; only the link between the two carries compressed data, over TLS unless --plain. The\n" +
+			"edge carries all its clients over one link connection (--links for more), each client a\n" +
+			"stream with its own models: if the link or a proxy goes away, its clients are disconnected\n" +
+			"and reconnect as MQTT clients do; if the broker does, so are the clients it served. The\n" +
+			"edge's model flags and --window travel to the core, which accepts them within its own\n" +
+			"--model-bits, --max-packet and --window.\n" +
 			"Counters are logged every --log-every and on exit, and served in Prometheus text format on\n" +
 			"--metrics-addr.",
 		Flags: []cli.Flag{
@@ -48,7 +50,9 @@ func proxyCommand() *cli.Command {
 			&cli.StringFlag{Name: "tls-ca", Usage: "verify the core's certificate with the CA certificates in `FILE` (edge; PEM; default: the system's)"},
 			&cli.StringFlag{Name: "tls-server-name", Usage: "expect the core's certificate to name `NAME` (edge; default: the host of --link)"},
 			&cli.StringFlag{Name: "tls-client-ca", Usage: "accept only edges whose certificate the CA certificates in `FILE` signed (core; PEM)"},
-			&cli.DurationFlag{Name: "max-delay", Usage: "hold coded messages up to `DURATION` to send several in one link packet (0: send at once)"},
+			&cli.DurationFlag{Name: "max-delay", Usage: "hold coded messages up to `DURATION` to send those of all clients in one link write and TLS record (0: write as soon as the link is free)"},
+			&cli.IntFlag{Name: "links", Usage: "link connections to the core, `N` (edge; each carries many clients)", Value: proxy.DefaultLinks},
+			&cli.IntFlag{Name: "window", Usage: "each client stream's receive window, `BYTES` of link data (edge: used; core: the most an edge may ask for)", Value: proxy.DefaultWindow},
 			&cli.IntFlag{Name: "max-packet", Usage: "refuse MQTT packets longer than `BYTES`", Value: proxy.DefaultMaxPacket},
 			&cli.UintFlag{Name: "model-bits", Usage: "log2 of the byte contexts per direction, 1 KiB each (edge: used; core: the most an edge may ask for)", Value: proxy.DefaultModelBits},
 			&cli.IntFlag{Name: "model-limit", Usage: "send packets longer than `BYTES` with DEFLATE instead of the model (edge)", Value: proxy.DefaultModelLimit},
@@ -112,6 +116,8 @@ func proxyConfig(c *cli.Context, log *slog.Logger) proxy.Config {
 	}
 	return proxy.Config{
 		MaxDelay:     c.Duration("max-delay"),
+		Links:        c.Int("links"),
+		Window:       c.Int("window"),
 		MaxPacket:    c.Int("max-packet"),
 		ModelBits:    c.Uint("model-bits"),
 		ModelLimit:   c.Int("model-limit"),

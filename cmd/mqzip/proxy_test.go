@@ -114,8 +114,9 @@ func writePKI(t *testing.T, dir string) {
 }
 
 // TestProxyCommand runs "mqzip proxy core" and "mqzip proxy edge" with TLS in front of
-// mosquitto, passes messages with mosquitto_pub and mosquitto_sub, reads the Prometheus
-// metrics and stops both with SIGTERM, which logs the totals.
+// mosquitto, passes messages with mosquitto_pub and mosquitto_sub (four clients, all on one
+// link connection), reads the Prometheus metrics and stops both with SIGTERM, which logs the
+// totals.
 func TestProxyCommand(t *testing.T) {
 	mosquitto := "/usr/sbin/mosquitto"
 	if p, err := exec.LookPath("mosquitto"); err == nil {
@@ -144,7 +145,7 @@ func TestProxyCommand(t *testing.T) {
 		"--tls-client-ca", filepath.Join(dir, "ca.pem"), "--metrics-addr", metrics, "--log-every", "100ms")
 	edge, edgeLog := startProc(t, bin, "proxy", "edge", "--listen", edgeAddr, "--link", coreAddr,
 		"--tls-ca", filepath.Join(dir, "ca.pem"), "--tls-cert", filepath.Join(dir, "edge.pem"),
-		"--tls-key", filepath.Join(dir, "edge-key.pem"), "--max-delay", "1ms", "--check-bits", "4", "-v")
+		"--tls-key", filepath.Join(dir, "edge-key.pem"), "--max-delay", "1ms", "--check-bits", "4", "--links", "1", "--window", "32768", "-v")
 	for _, log := range []*lockedBuffer{coreLog, edgeLog} {
 		for deadline := time.Now().Add(5 * time.Second); !strings.Contains(log.String(), "msg=listening"); {
 			if time.Now().After(deadline) {
@@ -181,7 +182,9 @@ func TestProxyCommand(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(body), `mqzip_proxy_messages_total{role="core",direction="down"}`) {
+	if !strings.Contains(string(body), `mqzip_proxy_messages_total{role="core",direction="down"}`) ||
+		!strings.Contains(string(body), `mqzip_proxy_links_total{role="core"} 1`+"\n") ||
+		!strings.Contains(string(body), `mqzip_proxy_connections_total{role="core"} 4`+"\n") {
 		t.Fatalf("metrics:\n%s", body)
 	}
 	time.Sleep(150 * time.Millisecond)
