@@ -422,16 +422,5 @@ func (k *keeper) pending(off int64) io.Reader {
 	if d < 0 || d > len(k.keep) {
 		d = len(k.keep)
 	}
-	return &sliceReader{b: k.keep[d:]}
-}
-
-type sliceReader struct{ b []byte }
-
-func (s *sliceReader) Read(p []byte) (int, error) {
-	if len(s.b) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, s.b)
-	s.b = s.b[n:]
-	return n, nil
+	return bytes.NewReader(k.keep[d:])
 }

@@ -31,6 +31,7 @@ package wire
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -454,7 +455,7 @@ func ReadIndex(r io.ReaderAt, size int64) (Header, []IndexEntry, Trailer, error)
 		return Header{}, nil, Trailer{}, fmt.Errorf("wire: reading the header: %w", unexpected(err))
 	}
 	// The same checks as a Reader's, in the same order.
-	hr, err := NewReader(bytesReader(b), 0)
+	hr, err := NewReader(bytes.NewReader(b), 0)
 	if err != nil {
 		return Header{}, nil, Trailer{}, err
 	}
@@ -515,17 +516,4 @@ func ReadSegmentAt(r io.ReaderAt, e IndexEntry) (Segment, error) {
 		return Segment{}, &CorruptError{Offset: e.Offset, What: "segment", Err: ErrChecksum}
 	}
 	return Segment{Index: e.Index, Offset: e.Offset, Start: e.Start, Size: e.Size, CRC: binary.LittleEndian.Uint32(b[8:]), Coded: coded}, nil
-}
-
-type sliceReader struct{ b []byte }
-
-func bytesReader(b []byte) io.Reader { return &sliceReader{b} }
-
-func (s *sliceReader) Read(p []byte) (int, error) {
-	if len(s.b) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, s.b)
-	s.b = s.b[n:]
-	return n, nil
 }
