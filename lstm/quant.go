@@ -439,23 +439,36 @@ func (q *Quantized) FreqsMix(s *QState, hints []int, experts [][]uint32, a *Adap
 		a.n = copy(a.w[:], w)
 		a.own, a.experts = own, experts
 	}
-	var acc [Symbols]uint64
-	for j, f := range own {
-		acc[j] = uint64(w[0]) * uint64(f)
-	}
-	for e, f := range experts[:q.cfg.Experts] {
-		we := uint64(w[e+1])
-		for j, v := range f[:Symbols] {
-			acc[j] += we * uint64(v)
-		}
-	}
 	best, total := 0, uint32(0)
-	for j, a := range acc {
-		f := 1 + uint32(a*(FreqTotal-Symbols)>>32)
+	var bestA uint64
+	put := func(j int, m uint64) { // m: the symbol's mixed mass, Σ W_e·f_e(j)
+		f := 1 + uint32(m*(FreqTotal-Symbols)>>32)
 		dst[j] = f
 		total += f
-		if a > acc[best] {
-			best = j
+		if m > bestA {
+			best, bestA = j, m
+		}
+	}
+	w0 := uint64(w[0])
+	if q.cfg.Experts == 3 { // the default model's: one pass, the same integers
+		e0, e1, e2 := experts[0][:Symbols], experts[1][:Symbols], experts[2][:Symbols]
+		w1, w2, w3 := uint64(w[1]), uint64(w[2]), uint64(w[3])
+		for j, f := range own[:Symbols] {
+			put(j, w0*uint64(f)+w1*uint64(e0[j])+w2*uint64(e1[j])+w3*uint64(e2[j]))
+		}
+	} else {
+		var acc [Symbols]uint64
+		for j, f := range own {
+			acc[j] = w0 * uint64(f)
+		}
+		for e, f := range experts[:q.cfg.Experts] {
+			we := uint64(w[e+1])
+			for j, v := range f[:Symbols] {
+				acc[j] += we * uint64(v)
+			}
+		}
+		for j, m := range acc {
+			put(j, m)
 		}
 	}
 	dst[best] += FreqTotal - total
