@@ -449,27 +449,19 @@ func (q *Quantized) FreqsMix(s *QState, hints []int, experts [][]uint32, a *Adap
 			best, bestA = j, m
 		}
 	}
+	var ex [MaxExperts][]uint32
+	var we [MaxExperts]uint64
+	ne := q.cfg.Experts
+	for e := range ne {
+		ex[e], we[e] = experts[e][:Symbols], uint64(w[e+1])
+	}
 	w0 := uint64(w[0])
-	if q.cfg.Experts == 3 { // the default model's: one pass, the same integers
-		e0, e1, e2 := experts[0][:Symbols], experts[1][:Symbols], experts[2][:Symbols]
-		w1, w2, w3 := uint64(w[1]), uint64(w[2]), uint64(w[3])
-		for j, f := range own[:Symbols] {
-			put(j, w0*uint64(f)+w1*uint64(e0[j])+w2*uint64(e1[j])+w3*uint64(e2[j]))
+	for j, f := range own[:Symbols] {
+		m := w0 * uint64(f)
+		for e := range ne {
+			m += we[e] * uint64(ex[e][j])
 		}
-	} else {
-		var acc [Symbols]uint64
-		for j, f := range own {
-			acc[j] = w0 * uint64(f)
-		}
-		for e, f := range experts[:q.cfg.Experts] {
-			we := uint64(w[e+1])
-			for j, v := range f[:Symbols] {
-				acc[j] += we * uint64(v)
-			}
-		}
-		for j, m := range acc {
-			put(j, m)
-		}
+		put(j, m)
 	}
 	dst[best] += FreqTotal - total
 	return dst
