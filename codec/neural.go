@@ -34,8 +34,9 @@ import (
 type neural struct {
 	store *dataset.Store
 	freq  []uint32
-	cum   [257]uint32 // cum[b]: the sum of the frequencies of the byte values below b
-	gain  int32       // the saving on the byte being coded, in 1/256 bit
+	cum   [257]uint32        // cum[b]: the sum of the frequencies of the byte values below b
+	gain  int32              // the saving on the byte being coded, in 1/256 bit
+	cur   *dataset.ConvState // the state predict stepped, which push updates
 }
 
 // storeCap is the number of conversations whose LSTM state is kept.
@@ -140,7 +141,8 @@ func (n *neural) begin(f, rev *flow, now int64, frame int) {
 // predict steps flow f's conversation and prepares the bit probabilities of its next body
 // byte.
 func (n *neural) predict(f *flow) {
-	freq := n.state(f).Next(n.freq)
+	n.cur = n.state(f)
+	freq := n.cur.Next(n.freq)
 	var c uint32
 	for b := range 256 {
 		n.cum[b] = c
@@ -161,7 +163,7 @@ func (n *neural) p12(node uint32, depth int) int32 {
 	return int32(min(max((one<<12+all/2)/all, 1), 4095))
 }
 
-// push records the body byte that came.
+// push records the body byte that came, after predict.
 func (n *neural) push(f *flow, b byte) {
 	nf := &f.nn
 	if nf.trials >= maxTrials {
@@ -169,7 +171,7 @@ func (n *neural) push(f *flow, b byte) {
 	}
 	nf.trials++
 	nf.gain += int64(n.gain)
-	n.state(f).Update(int(b))
+	n.cur.Update(int(b)) // no other conversation's state was fetched since predict
 }
 
 // end ends the body of flow f's packet: the model takes its end-of-message step.

@@ -83,17 +83,6 @@ func NewShared() *Shared {
 	return sh
 }
 
-// Reset empties sh.
-func (sh *Shared) Reset() {
-	for j := range sh.low {
-		clear(sh.low[j])
-	}
-	for j := range sh.tabs {
-		clear(sh.tabs[j])
-	}
-	sh.Mix = lstm.Adapt{}
-}
-
 // slot returns the slot of the context of order j in the history hist (9 bits a symbol, the
 // newest lowest) and the check that marks it as that context's.
 func (sh *Shared) slot(j int, hist uint64) (*ctxSlot, uint32) {
