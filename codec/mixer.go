@@ -50,7 +50,6 @@ type mixer struct {
 	x     []int32 // the current inputs
 	k     int     // inputs added so far
 	set   int
-	dot   int64 // the last weighted sum, 16 fractional bits
 	pr    int32 // the last mixed prediction, 12 bits
 	alt   int   // the shadow weight set of the last mixAlt, or -1
 	skip  int   // the input the shadow leaves out
@@ -80,7 +79,6 @@ func (m *mixer) mix(set int) int32 {
 	for i := 0; i < m.k; i++ {
 		dot += int64(m.x[i]) * int64(w[i])
 	}
-	m.dot = dot
 	m.pr = squash(int32(dot >> 16))
 	return m.pr
 }
@@ -140,22 +138,24 @@ func bitCost(p int32, b int) int32 {
 // update trains the weights (and the shadow's, after mixAlt) with the bit coded and clears the
 // inputs.
 func (m *mixer) update(bit int) {
-	err := (int32(bit)<<12 - m.pr) * 7
-	w := m.w[m.set*m.n : m.set*m.n+m.n]
-	for i := 0; i < m.k; i++ {
-		w[i] += (m.x[i]*err + 1<<(m.shift-1)) >> m.shift
-	}
+	m.train(m.set, m.pr, bit, -1)
 	if m.alt >= 0 {
-		err := (int32(bit)<<12 - m.prAlt) * 7
-		w := m.w[m.alt*m.n : m.alt*m.n+m.n]
-		for i := 0; i < m.k; i++ {
-			if i != m.skip {
-				w[i] += (m.x[i]*err + 1<<(m.shift-1)) >> m.shift
-			}
-		}
+		m.train(m.alt, m.prAlt, bit, m.skip)
 		m.alt = -1
 	}
 	m.k = 0
+}
+
+// train moves the weights of set, which predicted pr, toward the bit coded, but the weight of
+// input skip (-1: none).
+func (m *mixer) train(set int, pr int32, bit, skip int) {
+	err := (int32(bit)<<12 - pr) * 7
+	w := m.w[set*m.n : set*m.n+m.n]
+	for i := 0; i < m.k; i++ {
+		if i != skip {
+			w[i] += (m.x[i]*err + 1<<(m.shift-1)) >> m.shift
+		}
+	}
 }
 
 // bitP codes one bit with the probability p12 (of a 1, in 1/4096) and returns it.
